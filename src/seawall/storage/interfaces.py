@@ -1,0 +1,110 @@
+"""The small role interfaces of blob storage.
+
+A :class:`BlobStore` is content-addressed: a blob is named by its digest and
+is visible only after its bytes were verified against that digest. Every
+driver and every decorator (encryption, pull-through cache) implements these
+roles; ``tests/conformance/test_blobstore_contract.py`` is the suite each must
+pass.
+
+Storage is synchronous and streaming: callers run it in a worker thread (the
+registry does, through anyio) and never hold a whole blob in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol, runtime_checkable
+
+from seawall.oci.digest import Digest
+
+# Chunk size for streaming reads: big enough for throughput, small enough
+# that a few hundred concurrent pulls stay well under the memory target.
+READ_CHUNK = 1024 * 1024
+
+
+@runtime_checkable
+class BlobStatter(Protocol):
+    def stat(self, digest: Digest) -> int | None:
+        """The size of the blob in bytes, or None when it is absent."""
+
+
+@runtime_checkable
+class BlobProvider(Protocol):
+    def read(
+        self, digest: Digest, offset: int = 0, length: int | None = None
+    ) -> Iterator[bytes]:
+        """Stream ``length`` bytes (to the end when None) starting at ``offset``.
+
+        Raises BlobUnknown when absent, RangeInvalid for an offset beyond the
+        end, IntegrityError when stored bytes fail verification.
+        """
+
+
+class BlobWriter(Protocol):
+    """A blob being written: bytes go to a temporary object until commit."""
+
+    @property
+    def size(self) -> int: ...
+
+    def write(self, data: bytes) -> None: ...
+
+    def commit(self, expected: Digest) -> Digest:
+        """Verify the bytes against ``expected`` and make the blob visible.
+
+        Raises DigestInvalid (and discards the bytes) on a mismatch. A blob
+        that already exists is left as it is: content addressing makes the
+        two identical.
+        """
+
+    def cancel(self) -> None:
+        """Discard the bytes written so far."""
+
+
+class BlobIngester(Protocol):
+    def writer(self) -> BlobWriter:
+        """A new writer for a blob whose digest is checked at commit."""
+
+
+class BlobDeleter(Protocol):
+    def delete(self, digest: Digest) -> bool:
+        """Remove the blob; True when it existed."""
+
+
+class BlobEnumerator(Protocol):
+    def digests(self) -> Iterator[Digest]:
+        """Every stored blob, in no particular order."""
+
+
+class BlobStore(BlobStatter, BlobProvider, BlobIngester, BlobDeleter, BlobEnumerator,
+                Protocol):
+    """The whole blob store role, as drivers and decorators implement it."""
+
+
+class UploadStore(Protocol):
+    """Byte storage for upload sessions in progress, by session id.
+
+    The session's metadata (repository, size so far, expiry) lives in the
+    metadata database; this only holds the bytes, so any node can continue a
+    session another began.
+    """
+
+    def create(self, session_id: str) -> None: ...
+
+    def size(self, session_id: str) -> int | None:
+        """Bytes received so far, None when there is no such session."""
+
+    def append(self, session_id: str, chunks: Iterator[bytes]) -> int:
+        """Append ``chunks`` at the current end; returns the new size."""
+
+    def read(self, session_id: str) -> Iterator[bytes]:
+        """Stream the bytes received so far (to hash them at commit)."""
+
+    def commit(self, session_id: str, expected: Digest, blobs: BlobStore) -> Digest:
+        """Move the session's bytes into ``blobs`` as ``expected``, verified.
+
+        Raises DigestInvalid on a mismatch; the session is then removed.
+        """
+
+    def delete(self, session_id: str) -> None: ...
+
+    def sessions(self) -> Iterator[str]: ...
