@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,6 +46,24 @@ class Settings(BaseSettings):
     max_manifest_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     catalog_max_entries: int = Field(default=1000, ge=1)
     workers: int = Field(default=1, ge=1, le=64, description="Server processes.")
+
+    # Encryption at rest (crypto/): see docs/encryption.md.
+    root_key_file: Path | None = Field(
+        default=None, description="File with the root key; default data_dir/root.key."
+    )
+    root_key: SecretStr | None = Field(
+        default=None, description="The root key itself (base64 or hex), from a secret."
+    )
+    encryption: bool = Field(
+        default=True, description="Seal blobs at rest; off only for benchmarks."
+    )
+    encryption_chunk_size: int = Field(
+        default=64 * 1024, ge=4096, le=16 * 1024 * 1024,
+        description="Plaintext bytes per AES-256-GCM chunk of newly sealed blobs.",
+    )
+    key_rotation_interval_seconds: int = Field(
+        default=60, ge=1, description="How often pending data-key re-wraps run."
+    )
 
     account_id: str = Field(default="000000000000", pattern=r"^\d{12}$")
     region: str = "us-east-1"
