@@ -67,7 +67,9 @@ def find_bindir() -> Path:
     for initdb in candidates:
         if (initdb.parent / "pg_ctl").exists():
             return initdb.parent
-    raise PostgresUnavailableError("failed to find initdb on PATH or in /usr/lib/postgresql")
+    raise PostgresUnavailableError(
+        "failed to find initdb on PATH or in /usr/lib/postgresql"
+    )
 
 
 def unavailable_reason() -> str | None:
@@ -93,7 +95,9 @@ def _unprivileged_account() -> _RunAs | None:
         with contextlib.suppress(KeyError):
             entry = pwd.getpwnam(name)
             return _RunAs(uid=entry.pw_uid, gid=entry.pw_gid)
-    raise PostgresUnavailableError("failed to find an unprivileged user to run postgres")
+    raise PostgresUnavailableError(
+        "failed to find an unprivileged user to run postgres"
+    )
 
 
 def _free_port() -> int:

@@ -34,4 +34,3 @@ def test_each_created_database_is_separate(postgres_url: str) -> None:
     with psycopg.connect(second) as conn:
         found = conn.execute("SELECT to_regclass('marker')").fetchone()
     assert found == (None,)
-
