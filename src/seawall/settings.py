@@ -58,7 +58,9 @@ class Settings(BaseSettings):
         default=True, description="Seal blobs at rest; off only for benchmarks."
     )
     encryption_chunk_size: int = Field(
-        default=64 * 1024, ge=4096, le=16 * 1024 * 1024,
+        default=64 * 1024,
+        ge=4096,
+        le=16 * 1024 * 1024,
         description="Plaintext bytes per AES-256-GCM chunk of newly sealed blobs.",
     )
     key_rotation_interval_seconds: int = Field(
@@ -114,9 +116,7 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir.resolve() / 'seawall.db'}"
 
 
-def load_settings(
-    config_file: Path | None = None, **overrides: Any
-) -> Settings:
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Build Settings from an optional TOML file, the environment and overrides.
 
     Raises ``pydantic.ValidationError`` naming every invalid field.

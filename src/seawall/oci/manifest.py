@@ -101,7 +101,9 @@ def _media_type(doc: dict[str, Any], content_type: str | None) -> str:
         # An OCI manifest without mediaType: tell image from index by shape.
         media_type = mt.OCI_INDEX if "manifests" in doc else mt.OCI_MANIFEST
     if media_type not in mt.MANIFEST_TYPES:
-        raise ManifestInvalid(f"invalid manifest: unsupported media type {media_type!r}")
+        raise ManifestInvalid(
+            f"invalid manifest: unsupported media type {media_type!r}"
+        )
     return media_type
 
 
@@ -113,7 +115,8 @@ def _parse_image(
     if not isinstance(layers_doc, list):
         raise ManifestInvalid("invalid manifest: layers must be a list")
     layers = tuple(
-        Descriptor.from_json(layer, f"layers[{i}]") for i, layer in enumerate(layers_doc)
+        Descriptor.from_json(layer, f"layers[{i}]")
+        for i, layer in enumerate(layers_doc)
     )
     if media_type == mt.DOCKER_MANIFEST:
         for i, layer in enumerate(layers):
@@ -139,7 +142,8 @@ def _parse_index(
     if not isinstance(children, list):
         raise ManifestInvalid("invalid manifest: manifests must be a list")
     manifests = tuple(
-        Descriptor.from_json(child, f"manifests[{i}]") for i, child in enumerate(children)
+        Descriptor.from_json(child, f"manifests[{i}]")
+        for i, child in enumerate(children)
     )
     return Manifest(
         media_type=media_type,

@@ -75,8 +75,9 @@ class BlobEnumerator(Protocol):
         """Every stored blob, in no particular order."""
 
 
-class BlobStore(BlobStatter, BlobProvider, BlobIngester, BlobDeleter, BlobEnumerator,
-                Protocol):
+class BlobStore(
+    BlobStatter, BlobProvider, BlobIngester, BlobDeleter, BlobEnumerator, Protocol
+):
     """The whole blob store role, as drivers and decorators implement it."""
 
 

@@ -1,0 +1,132 @@
+"""The composition root: builds every service from Settings and wires the app.
+
+Nothing else reads the environment or constructs services; tests build an
+app from their own Settings the same way ``seawall serve`` does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+
+from seawall import logging as seawall_logging
+from seawall.errors import SeawallError
+from seawall.events import EventSink, NullSink
+from seawall.registry import errors as oci_errors
+from seawall.registry.context import RegistryContext
+from seawall.registry.guard import Guard, OpenGuard
+from seawall.registry.middleware import RequestContextMiddleware
+from seawall.registry.routes import routes as registry_routes
+from seawall.settings import Settings
+from seawall.storage.drivers.filesystem import (
+    FilesystemBlobStore,
+    FilesystemUploadStore,
+)
+from seawall.storage.metadata.db import make_engine, migrate
+from seawall.storage.registry import BlobStores, RegistryStore, SingleDomain
+
+log = seawall_logging.get_logger(__name__)
+
+# How often expired upload sessions and stray temporary files are swept.
+_SWEEP_INTERVAL = 300.0
+
+
+@dataclass
+class Services:
+    """Every long-lived service of one process."""
+
+    settings: Settings
+    store: RegistryStore
+    guard: Guard
+    events: EventSink
+    extra_routes: list[Any] = field(default_factory=list)
+    blob_root: Any = None
+
+
+def build_services(settings: Settings) -> Services:
+    """Create the data directory, migrate the database, build the services."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.effective_database_url)
+    migrate(engine)
+    storage_root = settings.data_dir / "storage"
+    plain = FilesystemBlobStore(storage_root)
+    blob_stores: BlobStores = SingleDomain(plain)
+    uploads = FilesystemUploadStore(storage_root)
+    store = RegistryStore(
+        engine, blob_stores, uploads, max_manifest_bytes=settings.max_manifest_bytes
+    )
+    return Services(
+        settings=settings,
+        store=store,
+        guard=OpenGuard(),
+        events=NullSink(),
+        blob_root=plain,
+    )
+
+
+async def _seawall_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SeawallError)
+    response = oci_errors.render(exc, head=request.method == "HEAD")
+    for key, value in (getattr(exc, "headers", None) or {}).items():
+        response.headers[key] = value
+    return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", error=type(exc).__name__)
+    return oci_errors.error_response(
+        "UNKNOWN", "internal error", status=500, head=request.method == "HEAD"
+    )
+
+
+def create_app(settings: Settings, services: Services | None = None) -> Starlette:
+    """The ASGI application serving /v2/ (and the other APIs as they mount)."""
+    services = services or build_services(settings)
+    context = RegistryContext(
+        store=services.store,
+        guard=services.guard,
+        events=services.events,
+        catalog_max_entries=settings.catalog_max_entries,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(_sweep_forever, services)
+            yield
+            tasks.cancel_scope.cancel()
+
+    app = Starlette(
+        routes=[*services.extra_routes, *registry_routes()],
+        exception_handlers={SeawallError: _seawall_error, Exception: _unexpected},
+        lifespan=lifespan,
+    )
+    app.state.registry = context
+    app.state.services = services
+    app.add_middleware(RequestContextMiddleware, access_log=settings.access_log)
+    return app
+
+
+async def _sweep_forever(services: Services) -> None:
+    expiry = float(services.settings.upload_expiry_seconds)
+    while True:
+        try:
+            removed = await anyio.to_thread.run_sync(
+                services.store.expire_uploads, expiry
+            )
+            if services.blob_root is not None:
+                removed += await anyio.to_thread.run_sync(
+                    services.blob_root.sweep_tmp, expiry
+                )
+            if removed:
+                log.info("swept expired uploads", removed=removed)
+        except Exception:
+            log.exception("failed to sweep expired uploads")
+        await anyio.sleep(_SWEEP_INTERVAL)

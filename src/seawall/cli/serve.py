@@ -1,0 +1,65 @@
+"""``seawall serve``: the registry and its APIs on one port."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from seawall.settings import Settings
+
+
+@click.command()
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="TOML settings file (a [seawall] table).",
+)
+@click.option("--listen", default=None, help="host:port (SEAWALL_LISTEN).")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="All local state (SEAWALL_DATA_DIR).",
+)
+def serve(config_file: Path | None, listen: str | None, data_dir: Path | None) -> None:
+    """Serve the registry (plain HTTP, or HTTPS when TLS is configured)."""
+    import uvicorn
+    from pydantic import ValidationError
+
+    from seawall import logging as seawall_logging
+    from seawall.app import create_app
+    from seawall.settings import load_settings
+
+    try:
+        settings = load_settings(config_file, listen=listen, data_dir=data_dir)
+    except ValidationError as exc:
+        raise click.ClickException(f"invalid settings: {exc}") from exc
+    seawall_logging.configure(settings.log_level, settings.log_format)
+    app = create_app(settings)
+    certfile, keyfile = _tls_files(settings)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
+        http="httptools",
+        loop="uvloop",
+        h11_max_incomplete_event_size=1024 * 1024,
+    )
+
+
+def _tls_files(settings: Settings) -> tuple[str | None, str | None]:
+    if not settings.tls_enabled:
+        return None, None
+    if settings.tls_cert is not None and settings.tls_key is not None:
+        return str(settings.tls_cert), str(settings.tls_key)
+    from seawall import tls
+
+    cert, key = tls.server_files(settings)
+    return str(cert), str(key)

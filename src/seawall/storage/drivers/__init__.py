@@ -1,0 +1,1 @@
+"""Blob storage drivers, chosen by name from settings."""

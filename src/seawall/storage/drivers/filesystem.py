@@ -1,0 +1,286 @@
+"""The filesystem driver: blobs and upload sessions in a local directory.
+
+Layout under the storage root::
+
+    <root>/
+      blobs/<domain>/<algorithm>/<first two hex>/<hex>   one file per blob
+      uploads/<session id>                               bytes received so far
+      tmp/<random>                                       blobs being written
+
+A blob is written to ``tmp/`` while its digest is computed, then renamed
+into place: a reader sees the whole verified blob or nothing, and a crash
+(even ``kill -9``) leaves at most a stray file in ``tmp/`` that
+:meth:`FilesystemBlobStore.sweep_tmp` removes.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from seawall.errors import BlobUnknown, DigestInvalid, RangeInvalid, UploadUnknown
+from seawall.oci.digest import Digest, new_hasher
+from seawall.storage.interfaces import READ_CHUNK, BlobStore
+
+
+def _digest_path(base: Path, digest: Digest) -> Path:
+    return base / digest.algorithm / digest.encoded[:2] / digest.encoded
+
+
+class FilesystemBlobStore:
+    """A content-addressed blob store for one key domain."""
+
+    def __init__(self, root: Path, domain: str = "default") -> None:
+        self.root = root
+        self.domain = domain
+        self._base = root / "blobs" / domain
+        self._tmp = root / "tmp"
+        self._base.mkdir(parents=True, exist_ok=True)
+        self._tmp.mkdir(parents=True, exist_ok=True)
+
+    def path(self, digest: Digest) -> Path:
+        return _digest_path(self._base, digest)
+
+    def stat(self, digest: Digest) -> int | None:
+        try:
+            return self.path(digest).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def read(
+        self, digest: Digest, offset: int = 0, length: int | None = None
+    ) -> Iterator[bytes]:
+        try:
+            fh = self.path(digest).open("rb", buffering=0)
+        except FileNotFoundError as exc:
+            raise BlobUnknown(f"blob unknown: {digest}") from exc
+        size = os.fstat(fh.fileno()).st_size
+        if offset < 0 or (offset > size or (offset == size and size > 0)):
+            fh.close()
+            raise RangeInvalid(f"invalid range: offset {offset} beyond size {size}")
+        remaining = size - offset if length is None else min(length, size - offset)
+        return _stream(fh, offset, remaining)
+
+    def writer(self) -> FilesystemBlobWriter:
+        return FilesystemBlobWriter(self, self._tmp / uuid.uuid4().hex)
+
+    def adopt(self, source: Path, digest: Digest) -> None:
+        """Move an already verified file into place as ``digest``."""
+        target = self.path(digest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+
+    def delete(self, digest: Digest) -> bool:
+        try:
+            self.path(digest).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def digests(self) -> Iterator[Digest]:
+        for algorithm_dir in sorted(self._base.iterdir()):
+            for path in algorithm_dir.glob("*/*"):
+                yield Digest(algorithm_dir.name, path.name)
+
+    def sweep_tmp(self, older_than: float) -> int:
+        """Remove temporary files older than ``older_than`` seconds."""
+        cutoff = time.time() - older_than
+        removed = 0
+        for path in self._tmp.iterdir():
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
+
+
+def _stream(fh: BinaryIO, offset: int, remaining: int) -> Iterator[bytes]:
+    with fh:
+        fh.seek(offset)
+        while remaining > 0:
+            data = fh.read(min(READ_CHUNK, remaining))
+            if not data:
+                return
+            remaining -= len(data)
+            yield data
+
+
+class FilesystemBlobWriter:
+    """Writes to a temporary file, hashing as it goes."""
+
+    def __init__(self, store: FilesystemBlobStore, tmp_path: Path) -> None:
+        self._store = store
+        self._path = tmp_path
+        self._fh: BinaryIO | None = tmp_path.open("wb")
+        self._hashers: dict[str, Any] = {}
+        self._size = 0
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def write(self, data: bytes) -> None:
+        assert self._fh is not None, "write after commit or cancel"
+        self._fh.write(data)
+        self._size += len(data)
+        for hasher in self._ensure_hashers():
+            hasher.update(data)
+
+    def _ensure_hashers(self) -> Any:
+        if not self._hashers:
+            self._hashers["sha256"] = new_hasher("sha256")
+        return self._hashers.values()
+
+    def expect_algorithm(self, algorithm: str) -> None:
+        """Hash with ``algorithm`` too (call before the first write)."""
+        self._ensure_hashers()
+        self._hashers.setdefault(algorithm, new_hasher(algorithm))
+
+    def commit(self, expected: Digest) -> Digest:
+        self._close()
+        hasher = self._hashers.get(expected.algorithm)
+        if hasher is None:
+            hasher = _hash_file(self._path, expected.algorithm)
+        actual = Digest(expected.algorithm, hasher.hexdigest())
+        if actual != expected:
+            self._path.unlink(missing_ok=True)
+            raise DigestInvalid(
+                f"invalid digest: content is {actual}, expected {expected}"
+            )
+        self._store.adopt(self._path, expected)
+        return expected
+
+    def cancel(self) -> None:
+        self._close()
+        self._path.unlink(missing_ok=True)
+
+    def _close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def _hash_file(path: Path, algorithm: str) -> Any:
+    hasher = new_hasher(algorithm)
+    with path.open("rb", buffering=0) as fh:
+        while data := fh.read(READ_CHUNK):
+            hasher.update(data)
+    return hasher
+
+
+class FilesystemUploadStore:
+    """Upload session bytes as files; any node on the same volume continues them.
+
+    The running SHA-256 of each session is kept in memory while this process
+    sees every append; after a restart (or when another node appended) the
+    bytes are hashed again at commit, so the result is the same either way.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self._dir = root / "uploads"
+        self._dir.mkdir(parents=True, exist_ok=True)
+        self._states: dict[str, tuple[int, Any]] = {}
+        self._lock = threading.Lock()
+
+    def _path(self, session_id: str) -> Path:
+        if not session_id or "/" in session_id or session_id.startswith("."):
+            raise UploadUnknown(f"blob upload unknown: {session_id!r}")
+        return self._dir / session_id
+
+    def create(self, session_id: str) -> None:
+        self._path(session_id).touch(exist_ok=False)
+        with self._lock:
+            self._states[session_id] = (0, new_hasher("sha256"))
+
+    def size(self, session_id: str) -> int | None:
+        try:
+            return self._path(session_id).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def append(self, session_id: str, chunks: Iterator[bytes]) -> int:
+        path = self._path(session_id)
+        if not path.exists():
+            raise UploadUnknown(f"blob upload unknown: {session_id}")
+        with path.open("ab", buffering=0) as fh:
+            start = fh.tell()
+            with self._lock:
+                state = self._states.get(session_id)
+            hasher = state[1] if state and state[0] == start else None
+            size = start
+            for data in chunks:
+                fh.write(data)
+                size += len(data)
+                if hasher is not None:
+                    hasher.update(data)
+        with self._lock:
+            if hasher is not None:
+                self._states[session_id] = (size, hasher)
+            else:
+                self._states.pop(session_id, None)
+        return size
+
+    def read(self, session_id: str) -> Iterator[bytes]:
+        path = self._path(session_id)
+        try:
+            fh = path.open("rb", buffering=0)
+        except FileNotFoundError as exc:
+            raise UploadUnknown(f"blob upload unknown: {session_id}") from exc
+        return _stream(fh, 0, os.fstat(fh.fileno()).st_size)
+
+    def commit(self, session_id: str, expected: Digest, blobs: BlobStore) -> Digest:
+        path = self._path(session_id)
+        size = self.size(session_id)
+        if size is None:
+            raise UploadUnknown(f"blob upload unknown: {session_id}")
+        with self._lock:
+            state = self._states.pop(session_id, None)
+        if state is not None and state[0] == size and expected.algorithm == "sha256":
+            actual = Digest("sha256", state[1].hexdigest())
+        else:
+            rehashed = _hash_file(path, expected.algorithm)
+            actual = Digest(expected.algorithm, rehashed.hexdigest())
+        if actual != expected:
+            self.delete(session_id)
+            raise DigestInvalid(
+                f"invalid digest: content is {actual}, expected {expected}"
+            )
+        if isinstance(blobs, FilesystemBlobStore) and blobs.root == self._dir.parent:
+            blobs.adopt(path, expected)
+            return expected
+        return _copy_into(self.read(session_id), blobs, expected, self, session_id)
+
+    def delete(self, session_id: str) -> None:
+        with self._lock:
+            self._states.pop(session_id, None)
+        self._path(session_id).unlink(missing_ok=True)
+
+    def sessions(self) -> Iterator[str]:
+        for path in self._dir.iterdir():
+            yield path.name
+
+
+def _copy_into(
+    chunks: Iterator[bytes],
+    blobs: BlobStore,
+    expected: Digest,
+    uploads: FilesystemUploadStore,
+    session_id: str,
+) -> Digest:
+    writer = blobs.writer()
+    try:
+        for data in chunks:
+            writer.write(data)
+        writer.commit(expected)
+    except BaseException:
+        writer.cancel()
+        raise
+    uploads.delete(session_id)
+    return expected
