@@ -70,6 +70,16 @@ class Settings(BaseSettings):
     account_id: str = Field(default="000000000000", pattern=r"^\d{12}$")
     region: str = "us-east-1"
 
+    auth_enabled: bool = Field(
+        default=True, description="Authenticate and authorize every request."
+    )
+    admin_access_key_id: str = Field(
+        default="", description="The first administrator's key id (first start)."
+    )
+    admin_secret_access_key: SecretStr | None = Field(
+        default=None, description="The first administrator's secret (first start)."
+    )
+
     @field_validator("listen")
     @classmethod
     def _check_listen(cls, value: str) -> str:
@@ -84,6 +94,14 @@ class Settings(BaseSettings):
         if value not in ("console", "json"):
             raise ValueError(f"unsupported log format {value!r}: console or json")
         return value
+
+    @model_validator(mode="after")
+    def _check_admin(self) -> Settings:
+        if bool(self.admin_access_key_id) != (self.admin_secret_access_key is not None):
+            raise ValueError(
+                "admin_access_key_id and admin_secret_access_key must be given together"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_tls(self) -> Settings:
