@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from seawall import logging as seawall_logging
+from seawall.crypto.service import Encryption, build_encryption
 from seawall.errors import SeawallError
 from seawall.events import EventSink, NullSink
 from seawall.registry import errors as oci_errors
@@ -29,6 +30,7 @@ from seawall.storage.drivers.filesystem import (
     FilesystemBlobStore,
     FilesystemUploadStore,
 )
+from seawall.storage.interfaces import UploadStore
 from seawall.storage.metadata.db import make_engine, migrate
 from seawall.storage.registry import BlobStores, RegistryStore, SingleDomain
 
@@ -48,6 +50,7 @@ class Services:
     events: EventSink
     extra_routes: list[Any] = field(default_factory=list)
     blob_root: Any = None
+    encryption: Encryption | None = None
 
 
 def build_services(settings: Settings) -> Services:
@@ -58,7 +61,17 @@ def build_services(settings: Settings) -> Services:
     storage_root = settings.data_dir / "storage"
     plain = FilesystemBlobStore(storage_root)
     blob_stores: BlobStores = SingleDomain(plain)
-    uploads = FilesystemUploadStore(storage_root)
+    uploads: UploadStore = FilesystemUploadStore(storage_root)
+    encryption = None
+    if settings.encryption:
+        # Each key domain gets its own directory; everything stored is sealed.
+        encryption = build_encryption(
+            settings,
+            engine,
+            lambda domain: FilesystemBlobStore(storage_root, domain),
+            uploads,
+        )
+        blob_stores, uploads = encryption.domains, encryption.uploads
     store = RegistryStore(
         engine, blob_stores, uploads, max_manifest_bytes=settings.max_manifest_bytes
     )
@@ -68,6 +81,7 @@ def build_services(settings: Settings) -> Services:
         guard=OpenGuard(),
         events=NullSink(),
         blob_root=plain,
+        encryption=encryption,
     )
 
 
@@ -100,6 +114,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_sweep_forever, services)
+            if services.encryption is not None:
+                tasks.start_soon(services.encryption.run_forever)
             yield
             tasks.cancel_scope.cancel()
 

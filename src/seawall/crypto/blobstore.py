@@ -1,0 +1,225 @@
+"""EncryptedBlobStore: the BlobStore role over any driver, sealed at rest.
+
+One instance serves one key domain (the registry default key, or one
+customer key) over an inner store that holds that domain's sealed objects.
+Callers see plaintext: ``stat`` answers the plaintext size, digests are
+plaintext digests, ranges are plaintext ranges (only the chunks a range
+touches are read and opened). A disabled key fails reads and writes with
+KeyUnavailable naming the key and its state; a tampered object fails with
+IntegrityError before any byte of the damaged chunk is returned.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from seawall.crypto.envelope import (
+    DATA_KEY_SIZE,
+    HEADER_SIZE,
+    OVERHEAD,
+    ChunkOpener,
+    ChunkSealer,
+    Header,
+    records,
+    sealed_size,
+)
+from seawall.crypto.keys import KeyManager, WrappedKey
+from seawall.crypto.objects import SealedObject, SealedObjects
+from seawall.errors import BlobUnknown, DigestInvalid, IntegrityError, RangeInvalid
+from seawall.oci.digest import Digest, new_hasher
+from seawall.storage.interfaces import READ_CHUNK, BlobStore, BlobWriter
+
+
+class EncryptedBlobStore:
+    """Seals blobs of one key domain into ``inner``."""
+
+    def __init__(
+        self,
+        inner: BlobStore,
+        keys: KeyManager,
+        objects: SealedObjects,
+        *,
+        domain: str,
+        key_id: str,
+        chunk_size: int = 64 * 1024,
+    ) -> None:
+        self.inner = inner
+        self.keys = keys
+        self.objects = objects
+        self.domain = domain
+        self.key_id = key_id
+        self.chunk_size = chunk_size
+
+    def stat(self, digest: Digest) -> int | None:
+        obj = self.objects.get(self.domain, digest)
+        return None if obj is None else obj.size
+
+    def read(
+        self, digest: Digest, offset: int = 0, length: int | None = None
+    ) -> Iterator[bytes]:
+        """Stream plaintext; every error is raised before the first byte."""
+        obj = self.objects.get(self.domain, digest)
+        if obj is None:
+            raise BlobUnknown(f"blob unknown: {digest}")
+        if offset < 0 or offset > obj.size or (offset == obj.size and obj.size > 0):
+            raise RangeInvalid(f"invalid range: offset {offset} beyond size {obj.size}")
+        end = obj.size if length is None else min(obj.size, offset + max(length, 0))
+        data_key = self.keys.unwrap(obj.wrapped, obj.context, "read blob")
+        opener = ChunkOpener(data_key, self._check_header(obj))
+        if end <= offset and obj.size > 0:
+            return iter(())
+        return _plaintext(self.inner, obj, opener, offset, end)
+
+    def writer(self) -> EncryptedBlobWriter:
+        self.keys.require_enabled(self.key_id, "write blob")
+        return EncryptedBlobWriter(self, self.inner.writer())
+
+    def delete(self, digest: Digest) -> bool:
+        obj = self.objects.remove(self.domain, digest)
+        if obj is None:
+            return False
+        self.inner.delete(obj.sealed_digest)
+        return True
+
+    def digests(self) -> Iterator[Digest]:
+        return self.objects.digests(self.domain)
+
+    def record(self, obj: SealedObject) -> bool:
+        """Register a sealed object already committed to ``inner``.
+
+        False when the blob was already present: the new copy is then removed.
+        """
+        if self.objects.put(obj):
+            return True
+        existing = self.objects.get(self.domain, obj.digest)
+        if existing is None or existing.sealed_digest != obj.sealed_digest:
+            self.inner.delete(obj.sealed_digest)
+        return False
+
+    def _check_header(self, obj: SealedObject) -> Header:
+        expected = Header(obj.chunk_size, obj.object_id)
+        stored = self.inner.stat(obj.sealed_digest)
+        if stored != sealed_size(obj.size, obj.chunk_size):
+            raise IntegrityError(
+                f"failed to read blob {obj.digest}: its sealed object is "
+                f"{stored} bytes, expected {sealed_size(obj.size, obj.chunk_size)}"
+            )
+        header = b"".join(self.inner.read(obj.sealed_digest, 0, HEADER_SIZE))
+        if header != expected.pack():
+            raise IntegrityError(f"failed to read blob {obj.digest}: header altered")
+        return expected
+
+
+def _plaintext(
+    inner: BlobStore, obj: SealedObject, opener: ChunkOpener, offset: int, end: int
+) -> Iterator[bytes]:
+    """Open the chunks covering [offset, end) and yield about READ_CHUNK at a time."""
+    size, final = obj.chunk_size + OVERHEAD, obj.size // obj.chunk_size
+    first = offset // obj.chunk_size
+    last = final if end == obj.size else (end - 1) // obj.chunk_size
+    start = HEADER_SIZE + first * size
+    stop = (
+        HEADER_SIZE
+        + last * size
+        + (obj.chunk_size if last < final else obj.size % obj.chunk_size)
+        + OVERHEAD
+    )
+    stream = inner.read(obj.sealed_digest, start, stop - start)
+    batch: list[bytes] = []
+    batched = 0
+    for position, record in enumerate(records(stream, size, last - first + 1)):
+        index = first + position
+        plain = opener.open(record, index, index == final)
+        base = index * obj.chunk_size
+        if base < offset or base + len(plain) > end:
+            plain = plain[max(0, offset - base) : end - base]
+        batch.append(plain)
+        batched += len(plain)
+        if batched >= READ_CHUNK:
+            yield b"".join(batch)
+            batch, batched = [], 0
+    if batch:
+        yield b"".join(batch)
+
+
+class EncryptedBlobWriter:
+    """Seals as it goes: only whole chunks, and at commit the final one."""
+
+    def __init__(self, store: EncryptedBlobStore, inner: BlobWriter) -> None:
+        self._store = store
+        self._inner = inner
+        self._data_key = os.urandom(DATA_KEY_SIZE)
+        self._header = Header.new(store.chunk_size)
+        self._sealer = ChunkSealer(self._data_key, self._header)
+        self._hashers: dict[str, Any] = {"sha256": new_hasher("sha256")}
+        self._sealed_hasher = new_hasher("sha256")
+        self._size = 0
+        self._emit(self._header.pack())
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def expect_algorithm(self, algorithm: str) -> None:
+        """Hash with ``algorithm`` too (call before the first write)."""
+        self._hashers.setdefault(algorithm, new_hasher(algorithm))
+
+    def write(self, data: bytes) -> None:
+        for hasher in self._hashers.values():
+            hasher.update(data)
+        self._size += len(data)
+        sealed = self._sealer.feed(data)
+        if sealed:
+            self._emit(b"".join(sealed))
+
+    def commit(self, expected: Digest) -> Digest:
+        """Verify the plaintext digest, then store and record the sealed object."""
+        hasher = self._hashers.get(expected.algorithm)
+        actual = (
+            None if hasher is None else Digest(expected.algorithm, hasher.hexdigest())
+        )
+        if actual != expected:
+            self._inner.cancel()
+            raise DigestInvalid(
+                f"invalid digest: content is {actual}, expected {expected}"
+            )
+        store = self._store
+        if store.stat(expected) is not None:
+            self._inner.cancel()
+            return expected
+        try:
+            self._emit(self._sealer.finish())
+            obj = self._sealed_object(expected)
+        except BaseException:
+            self._inner.cancel()
+            raise
+        self._inner.commit(obj.sealed_digest)
+        store.record(obj)
+        return expected
+
+    def cancel(self) -> None:
+        self._inner.cancel()
+
+    def _emit(self, data: bytes) -> None:
+        self._sealed_hasher.update(data)
+        self._inner.write(data)
+
+    def _sealed_object(self, digest: Digest) -> SealedObject:
+        store = self._store
+        sealed = Digest("sha256", self._sealed_hasher.hexdigest())
+        draft = SealedObject(
+            store.domain,
+            digest,
+            sealed,
+            self._size,
+            store.chunk_size,
+            self._header.object_id,
+            WrappedKey(store.key_id, 0, b""),
+        )
+        wrapped = store.keys.wrap(
+            store.key_id, self._data_key, draft.context, "write blob"
+        )
+        return replace(draft, wrapped=wrapped)

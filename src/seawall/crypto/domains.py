@@ -1,0 +1,108 @@
+"""Key domains: which key seals a repository's blobs, and its blob store.
+
+A repository chooses at creation ``AES256`` (the registry's default key,
+domain ``default``) or ``KMS`` with a key (domain ``kms-<key id>``; without a
+key, the registry-managed ``alias/aws/ecr`` key). Each domain has its own
+inner store, so content is de-duplicated only under one key, and a mount
+across domains seals a fresh copy. :class:`KeyDomains` is the registry's
+``BlobStores``; :meth:`KeyDomains.configure` is what repository creation
+(ECR ``encryptionConfiguration``) calls to validate and pin the key.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from seawall.crypto.blobstore import EncryptedBlobStore
+from seawall.crypto.keys import DEFAULT_ALIAS, ECR_MANAGED_ALIAS, KeyManager
+from seawall.crypto.objects import SealedObjects
+from seawall.errors import InvalidInput
+from seawall.storage.interfaces import BlobStore
+
+DEFAULT_DOMAIN = "default"
+AES256, KMS = "AES256", "KMS"
+
+
+class _Repository(Protocol):
+    @property
+    def encryption_type(self) -> str: ...
+
+    @property
+    def kms_key(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptionConfiguration:
+    """A repository's pinned encryption: type and the key's ARN (KMS only)."""
+
+    encryption_type: str
+    kms_key: str | None = None
+
+
+class KeyDomains:
+    """Chooses and builds the encrypted blob store of each key domain."""
+
+    def __init__(
+        self,
+        keys: KeyManager,
+        objects: SealedObjects,
+        inner_for: Callable[[str], BlobStore],
+        *,
+        chunk_size: int,
+    ) -> None:
+        self.keys = keys
+        self._objects = objects
+        self._inner_for = inner_for
+        self._chunk_size = chunk_size
+        self._stores: dict[str, EncryptedBlobStore] = {}
+        self._lock = threading.Lock()
+
+    def configure(
+        self, encryption_type: str = AES256, kms_key: str | None = None
+    ) -> EncryptionConfiguration:
+        """Validate a repository's choice and pin the key by ARN.
+
+        Raises InvalidInput for an unknown type or a key given with AES256,
+        KeyNotFound for an unknown key or alias, KeyUnavailable when the key
+        is not Enabled.
+        """
+        if encryption_type == AES256:
+            if kms_key:
+                raise InvalidInput("invalid encryption: kmsKey is only for KMS")
+            return EncryptionConfiguration(AES256)
+        if encryption_type != KMS:
+            raise InvalidInput(
+                f"invalid encryptionType {encryption_type!r}: AES256 or KMS"
+            )
+        ref = kms_key or self.keys.managed_key(ECR_MANAGED_ALIAS).key_id
+        key = self.keys.require_enabled(ref, "create repository")
+        return EncryptionConfiguration(KMS, key.arn)
+
+    def domain(self, repository: _Repository) -> str:
+        if repository.encryption_type != KMS:
+            return DEFAULT_DOMAIN
+        ref = repository.kms_key or self.keys.managed_key(ECR_MANAGED_ALIAS).key_id
+        return f"kms-{self.keys.resolve(ref)}"
+
+    def store(self, domain: str) -> EncryptedBlobStore:
+        with self._lock:
+            store = self._stores.get(domain)
+        if store is not None:
+            return store
+        if domain == DEFAULT_DOMAIN:
+            key_id = self.keys.managed_key(DEFAULT_ALIAS).key_id
+        else:
+            key_id = self.keys.resolve(domain.removeprefix("kms-"))
+        store = EncryptedBlobStore(
+            self._inner_for(domain),
+            self.keys,
+            self._objects,
+            domain=domain,
+            key_id=key_id,
+            chunk_size=self._chunk_size,
+        )
+        with self._lock:
+            return self._stores.setdefault(domain, store)

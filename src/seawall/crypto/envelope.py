@@ -1,0 +1,199 @@
+"""The sealed object format: a header, then AES-256-GCM chunks.
+
+::
+
+    offset  size  field
+    0       4     magic  b"SWBE" (Seawall blob envelope)
+    4       1     format version (1)
+    5       1     algorithm (1 = AES-256-GCM, 96-bit nonces, 128-bit tags)
+    6       2     reserved, zero
+    8       4     chunk size C (plaintext bytes per full chunk, big-endian)
+    12      16    object id (random; names the data key's object)
+    28      4     reserved, zero
+    32      ...   chunk records: nonce (12) | ciphertext | tag (16)
+
+Chunks ``0..n-1`` hold exactly C plaintext bytes; the final chunk ``n`` is
+always present and holds ``0 <= r < C`` bytes, so a plaintext of
+``P = n*C + r`` bytes seals to ``32 + n*(C+28) + r + 28`` bytes and either
+size gives the other. Every chunk is sealed under the object's own data key
+with a fresh random nonce and associated data ``header | index | last``
+(see :func:`chunk_aad`), so moving, repeating, dropping or editing a chunk,
+or cutting the object short at a chunk boundary, fails to open. The header
+carries the object id, and the data key is unique to the object; the
+object's identity (key domain and plaintext digest) is bound where the data
+key is wrapped (see ``blobstore.data_key_context``), because the digest is
+known only once the last byte has been sealed.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from seawall.errors import IntegrityError
+
+MAGIC = b"SWBE"
+VERSION = 1
+ALGORITHM_AES256_GCM = 1
+HEADER_SIZE = 32
+NONCE_SIZE = 12
+TAG_SIZE = 16
+OVERHEAD = NONCE_SIZE + TAG_SIZE
+DATA_KEY_SIZE = 32
+_HEADER = struct.Struct(">4sBBHI16sI")
+_POSITION = struct.Struct(">QB")
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The fixed header of one sealed object."""
+
+    chunk_size: int
+    object_id: bytes
+
+    def pack(self) -> bytes:
+        return _HEADER.pack(
+            MAGIC, VERSION, ALGORITHM_AES256_GCM, 0, self.chunk_size, self.object_id, 0
+        )
+
+    @classmethod
+    def unpack(cls, data: bytes) -> Header:
+        """Parse a header; IntegrityError when it is not one Seawall wrote."""
+        if len(data) != HEADER_SIZE:
+            raise IntegrityError("failed to open sealed object: header is truncated")
+        magic, version, algorithm, _, chunk_size, object_id, _ = _HEADER.unpack(data)
+        if magic != MAGIC or version != VERSION or algorithm != ALGORITHM_AES256_GCM:
+            raise IntegrityError("failed to open sealed object: unknown header")
+        return cls(chunk_size, object_id)
+
+    @classmethod
+    def new(cls, chunk_size: int) -> Header:
+        return cls(chunk_size, os.urandom(16))
+
+
+def sealed_size(plain_size: int, chunk_size: int) -> int:
+    """The stored size of a ``plain_size``-byte plaintext."""
+    full = plain_size // chunk_size
+    return (
+        HEADER_SIZE
+        + full * (chunk_size + OVERHEAD)
+        + plain_size % chunk_size
+        + (OVERHEAD)
+    )
+
+
+def plain_size(stored_size: int, chunk_size: int) -> int:
+    """The plaintext size of a sealed object; IntegrityError if impossible."""
+    body = stored_size - HEADER_SIZE - OVERHEAD
+    if body < 0:
+        raise IntegrityError("failed to open sealed object: it is truncated")
+    full, rest = divmod(body, chunk_size + OVERHEAD)
+    if rest >= chunk_size:
+        raise IntegrityError("failed to open sealed object: its size is impossible")
+    return full * chunk_size + rest
+
+
+def chunk_aad(prefix: bytes, index: int, last: bool) -> bytes:
+    """Associated data of chunk ``index``: the object prefix, index, last flag."""
+    return prefix + _POSITION.pack(index, 1 if last else 0)
+
+
+class ChunkSealer:
+    """Seals a plaintext stream into chunk records, C bytes at a time.
+
+    ``feed`` returns the records of every chunk completed so far (never the
+    final one); ``finish`` seals the remainder as the final chunk.
+    """
+
+    def __init__(self, key: bytes, header: Header, index: int = 0) -> None:
+        self._aead = AESGCM(key)
+        self._size = header.chunk_size
+        self._prefix = header.pack()
+        self._pending = bytearray()
+        self.index = index
+
+    @property
+    def pending(self) -> bytes:
+        """Plaintext not yet sealed (less than one chunk)."""
+        return bytes(self._pending)
+
+    def feed(self, data: bytes | memoryview) -> list[bytes]:
+        records: list[bytes] = []
+        view = memoryview(data)
+        if self._pending:
+            take = min(self._size - len(self._pending), len(view))
+            self._pending += view[:take]
+            view = view[take:]
+            if len(self._pending) < self._size:
+                return records
+            records.append(self._seal(self._pending, last=False))
+            self._pending = bytearray()
+        while len(view) >= self._size:
+            records.append(self._seal(view[: self._size], last=False))
+            view = view[self._size :]
+        self._pending += view
+        return records
+
+    def finish(self) -> bytes:
+        return self._seal(self._pending, last=True, advance=False)
+
+    def _seal(
+        self, plain: bytes | bytearray | memoryview, *, last: bool, advance: bool = True
+    ) -> bytes:
+        nonce = os.urandom(NONCE_SIZE)
+        sealed = self._aead.encrypt(
+            nonce, plain, chunk_aad(self._prefix, self.index, last)
+        )
+        if advance:
+            self.index += 1
+        return nonce + sealed
+
+
+class ChunkOpener:
+    """Opens chunk records of one object; IntegrityError on any mismatch."""
+
+    def __init__(self, key: bytes, header: Header) -> None:
+        self._aead = AESGCM(key)
+        self._prefix = header.pack()
+        self.chunk_size = header.chunk_size
+
+    def open(self, record: bytes | memoryview, index: int, last: bool) -> bytes:
+        if len(record) < OVERHEAD:
+            raise IntegrityError(f"failed to open chunk {index}: it is truncated")
+        nonce = bytes(record[:NONCE_SIZE])
+        try:
+            return self._aead.decrypt(
+                nonce, record[NONCE_SIZE:], chunk_aad(self._prefix, index, last)
+            )
+        except InvalidTag as exc:
+            raise IntegrityError(
+                f"failed to open chunk {index}: content does not authenticate"
+            ) from exc
+
+
+def records(pieces: Iterable[bytes], record_size: int, count: int) -> Iterator[bytes]:
+    """Regroup a byte stream into ``count`` records of ``record_size`` bytes.
+
+    The last record may be shorter (a final chunk). IntegrityError when the
+    stream ends early or runs on past the expected records.
+    """
+    buffer = bytearray()
+    produced = 0
+    for piece in pieces:
+        buffer += piece
+        start = 0
+        while len(buffer) - start >= record_size and produced < count - 1:
+            yield bytes(buffer[start : start + record_size])
+            start += record_size
+            produced += 1
+        del buffer[:start]
+    if produced != count - 1 or not buffer or len(buffer) > record_size:
+        raise IntegrityError(
+            "failed to open sealed object: it is truncated or has extra bytes"
+        )
+    yield bytes(buffer)
