@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from seawall.auth.arn import repository_arn
 from seawall.auth.principals import Principal
-from seawall.ecr.errors import repository_not_found
+from seawall.ecr.errors import access_denied, invalid_parameter, repository_not_found
 from seawall.events import EventSink
 from seawall.settings import Settings
 
@@ -63,6 +63,7 @@ class EcrContext:
     host: str
     scheme: str
     source_ip: str
+    condition_context: dict[str, Any] = field(default_factory=dict)
 
     @property
     def settings(self) -> Settings:
@@ -74,6 +75,14 @@ class EcrContext:
 
     def now(self) -> datetime:
         return self.services.clock()
+
+    def check_registry(self) -> None:
+        """InvalidParameterException when ``registryId`` names another registry."""
+        registry = self.params.get("registryId", self.registry_id)
+        if registry != self.registry_id:
+            raise invalid_parameter(
+                "registryId", f"this registry's id is {self.registry_id}"
+            )
 
     def repository_name(self) -> str:
         """The ``repositoryName`` of a repository-scoped request, checked.
@@ -87,6 +96,17 @@ class EcrContext:
         if registry != self.registry_id:
             raise repository_not_found(name, registry)
         return name
+
+    def allowed(self, action: str, resource: str) -> bool:
+        """Whether the caller may also do ``action`` on ``resource``."""
+        return self.services.authorizer.authorize(
+            self.principal, action, resource, dict(self.condition_context)
+        )
+
+    def require(self, action: str, resource: str) -> None:
+        """AccessDeniedException unless the caller may do ``action``."""
+        if not self.allowed(action, resource):
+            raise access_denied(self.principal.arn, action, resource)
 
     def repository_arn(self, name: str) -> str:
         return repository_arn(self.settings.region, self.registry_id, name)

@@ -72,6 +72,14 @@ def repository_not_found(name: str, registry_id: str) -> EcrError:
     )
 
 
+def access_denied(principal: str, action: str, resource: str) -> EcrError:
+    return EcrError(
+        "AccessDeniedException",
+        f"User: {principal} is not authorized to perform: {action} on "
+        f"resource: {resource}",
+    )
+
+
 # Domain class -> ECR code, most specific first.
 _DOMAIN_CODES: tuple[tuple[type[domain.SeawallError], str], ...] = (
     (domain.TagImmutable, "ImageTagAlreadyExistsException"),

@@ -120,6 +120,7 @@ class EcrApi:
             scheme=call.scheme,
             source_ip=call.source_ip,
         )
+        ctx = replace(ctx, condition_context=_condition_context(ctx))
         resource = _resource(operation, ctx)
         event = _with(
             event, repository=params.get("repositoryName"), resources=(resource,)
@@ -146,15 +147,8 @@ class EcrApi:
         return operation
 
     def _authorize(self, ctx: EcrContext, operation: Operation, resource: str) -> None:
-        allowed = self.services.authorizer.authorize(
-            ctx.principal, operation.action, resource, _condition_context(ctx)
-        )
-        if not allowed:
-            raise EcrError(
-                "AccessDeniedException",
-                f"User: {ctx.principal.arn} is not authorized to perform: "
-                f"{operation.action} on resource: {resource}",
-            )
+        if operation.scope != "handler":
+            ctx.require(operation.action, resource)
 
     def _invoke(self, operation: Operation, ctx: EcrContext) -> dict[str, Any]:
         try:

@@ -840,6 +840,34 @@ class RegistryStore:
             rows = conn.execute(query).all()
         return [self._stored_manifest(name, row) for row in rows]
 
+    def manifest_parents(self, name: str, digest: Digest) -> list[str]:
+        """Digests of the indexes in ``name`` that list manifest ``digest``."""
+        return self._references(name, digest, child=True)
+
+    def manifest_children(self, name: str, digest: Digest) -> list[Digest]:
+        """Digests of the manifests an index ``digest`` in ``name`` lists."""
+        return [Digest.parse(d) for d in self._references(name, digest, child=False)]
+
+    def _references(self, name: str, digest: Digest, *, child: bool) -> list[str]:
+        refs = t.manifest_references
+        match, other = (
+            (refs.c.child_digest, refs.c.parent_digest)
+            if child
+            else (refs.c.parent_digest, refs.c.child_digest)
+        )
+        repo = self.get_repository(name)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(other)
+                .where(
+                    refs.c.repository_id == repo.id,
+                    match == str(digest),
+                    refs.c.kind == "manifest",
+                )
+                .order_by(other)
+            ).scalars()
+            return [str(row) for row in rows]
+
     def image_size(self, name: str, digest: Digest) -> int:
         """Sum of the sizes of the blobs a manifest references (for DescribeImages)."""
         repo = self.get_repository(name)

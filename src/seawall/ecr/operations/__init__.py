@@ -6,7 +6,9 @@ declaring the IAM action checked before the handler runs (ECR's name,
 
 - ``repository``: the repository named by ``repositoryName``;
 - ``resource-arn``: the ARN in ``resourceArn`` (tagging operations);
-- ``registry``: ``*`` (registry-wide operations, GetAuthorizationToken).
+- ``registry``: ``*`` (registry-wide operations, GetAuthorizationToken);
+- ``handler``: the handler authorizes per item itself (DescribeRepositories
+  filters the listing to what the caller may see).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any, Literal
 from seawall.ecr.context import EcrContext
 
 Handler = Callable[[EcrContext], dict[str, Any]]
-Scope = Literal["repository", "resource-arn", "registry"]
+Scope = Literal["repository", "resource-arn", "registry", "handler"]
 
 
 @dataclass(frozen=True)
