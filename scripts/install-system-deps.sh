@@ -10,7 +10,9 @@ command -v podman >/dev/null || need+=(podman)
 command -v buildah >/dev/null || need+=(buildah)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v openssl >/dev/null || need+=(openssl)
-command -v wrk >/dev/null || need+=(wrk)  # bench/: a load generator that is never the bottleneck
+# bench/: load generators (wrk 4.1 cannot do HEAD, so hey measures HEAD).
+command -v wrk >/dev/null || need+=(wrk)
+command -v hey >/dev/null || need+=(hey)
 if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql)
 fi
