@@ -78,25 +78,26 @@ class SelfSignedFiles:
         return self.directory / "server-key.pem"
 
 
-def server_tls_files(
+def server_files(
     settings: Settings, *, now: dt.datetime | None = None
-) -> tuple[Path, Path] | None:
-    """The (certfile, keyfile) ``seawall serve`` should use, or None for plain HTTP.
+) -> tuple[Path, Path]:
+    """The (certfile, keyfile) ``seawall serve`` should use when TLS is on.
 
     Given ``tls_cert``/``tls_key`` are checked to be readable PEM and returned
     as they are. Otherwise, with ``tls_self_signed``, the self-signed files in
     ``data_dir/tls/`` are created or renewed as needed. Raises InvalidInput
-    for unreadable or unparsable certificate files.
+    for unreadable or unparsable certificate files, and when the settings
+    enable no TLS at all (check ``settings.tls_enabled`` first).
     """
     if settings.tls_cert is not None and settings.tls_key is not None:
         _check_given_files(settings.tls_cert, settings.tls_key)
         return settings.tls_cert, settings.tls_key
-    if settings.tls_self_signed:
-        files = ensure_self_signed(
-            settings.data_dir / TLS_DIRNAME, server_names(settings), now=now
-        )
-        return files.server_cert, files.server_key
-    return None
+    if not settings.tls_self_signed:
+        raise InvalidInput("invalid settings: TLS is not enabled")
+    files = ensure_self_signed(
+        settings.data_dir / TLS_DIRNAME, server_names(settings), now=now
+    )
+    return files.server_cert, files.server_key
 
 
 def server_names(settings: Settings) -> tuple[str, ...]:

@@ -20,8 +20,8 @@ from seawall.settings import Settings
 from seawall.tls import (
     SelfSignedFiles,
     ensure_self_signed,
+    server_files,
     server_names,
-    server_tls_files,
 )
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
@@ -44,13 +44,14 @@ def _verify(files: SelfSignedFiles, name: x509.GeneralName, when: dt.datetime) -
     verifier.verify(_cert(files.server_cert), [])
 
 
-def test_no_tls_settings_mean_plain_http(tmp_path: Path) -> None:
-    assert server_tls_files(Settings(data_dir=tmp_path)) is None
+def test_settings_without_tls_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="TLS is not enabled"):
+        server_files(Settings(data_dir=tmp_path))
     assert not (tmp_path / "tls").exists()
 
 
 def test_self_signed_files_are_created_with_private_keys_0600(tmp_path: Path) -> None:
-    result = server_tls_files(_self_signed(tmp_path), now=NOW)
+    result = server_files(_self_signed(tmp_path), now=NOW)
     files = SelfSignedFiles(tmp_path / "tls")
     assert result == (files.server_cert, files.server_key)
     assert stat.S_IMODE(files.directory.stat().st_mode) == 0o700
@@ -76,12 +77,12 @@ def test_chain_verifies_for_every_name(tmp_path: Path, name: x509.GeneralName) -
         listen="registry.example.test:5443",
         public_url="https://public.example.test",
     )
-    server_tls_files(settings, now=NOW)
+    server_files(settings, now=NOW)
     _verify(SelfSignedFiles(tmp_path / "tls"), name, NOW)
 
 
 def test_chain_does_not_verify_for_other_names(tmp_path: Path) -> None:
-    server_tls_files(_self_signed(tmp_path), now=NOW)
+    server_files(_self_signed(tmp_path), now=NOW)
     with pytest.raises(verification.VerificationError):
         _verify(SelfSignedFiles(tmp_path / "tls"), x509.DNSName("evil.test"), NOW)
 
@@ -162,7 +163,7 @@ def test_given_certificate_files_are_used_as_they_are(tmp_path: Path) -> None:
     settings = Settings(
         data_dir=tmp_path, tls_cert=files.server_cert, tls_key=files.server_key
     )
-    assert server_tls_files(settings) == (files.server_cert, files.server_key)
+    assert server_files(settings) == (files.server_cert, files.server_key)
     assert not (tmp_path / "tls").exists()
 
 
@@ -171,15 +172,14 @@ def test_given_files_that_are_missing_or_not_pem_are_refused(tmp_path: Path) -> 
     junk.write_text("-----BEGIN CERTIFICATE-----\nnope\n")
     missing = Settings(data_dir=tmp_path, tls_cert=tmp_path / "a", tls_key=junk)
     with pytest.raises(InvalidInput, match="failed to read TLS file"):
-        server_tls_files(missing)
+        server_files(missing)
     broken = Settings(data_dir=tmp_path, tls_cert=junk, tls_key=junk)
     with pytest.raises(InvalidInput, match="invalid TLS certificate"):
-        server_tls_files(broken)
+        server_files(broken)
 
 
 def test_tls_handshake_trusts_only_the_seawall_ca(tmp_path: Path) -> None:
-    result = server_tls_files(_self_signed(tmp_path))
-    assert result is not None
+    result = server_files(_self_signed(tmp_path))
     server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_ctx.load_cert_chain(*result)
     listener = socket.create_server(("127.0.0.1", 0))
