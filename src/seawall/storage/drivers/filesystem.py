@@ -55,16 +55,13 @@ class FilesystemBlobStore:
     def read(
         self, digest: Digest, offset: int = 0, length: int | None = None
     ) -> Iterator[bytes]:
-        try:
-            fh = self.path(digest).open("rb", buffering=0)
-        except FileNotFoundError as exc:
-            raise BlobUnknown(f"blob unknown: {digest}") from exc
-        size = os.fstat(fh.fileno()).st_size
+        size = self.stat(digest)
+        if size is None:
+            raise BlobUnknown(f"blob unknown: {digest}")
         if offset < 0 or (offset > size or (offset == size and size > 0)):
-            fh.close()
             raise RangeInvalid(f"invalid range: offset {offset} beyond size {size}")
         remaining = size - offset if length is None else min(length, size - offset)
-        return _stream(fh, offset, remaining)
+        return _stream(self.path(digest), offset, remaining)
 
     def writer(self) -> FilesystemBlobWriter:
         return FilesystemBlobWriter(self, self._tmp / uuid.uuid4().hex)
@@ -101,7 +98,12 @@ class FilesystemBlobStore:
         return removed
 
 
-def _stream(fh: BinaryIO, offset: int, remaining: int) -> Iterator[bytes]:
+def _stream(path: Path, offset: int, remaining: int) -> Iterator[bytes]:
+    """Read lazily: the file is opened on the first ``next`` and always closed."""
+    try:
+        fh = path.open("rb", buffering=0)
+    except FileNotFoundError as exc:
+        raise BlobUnknown(f"blob unknown: {path.name}") from exc
     with fh:
         fh.seek(offset)
         while remaining > 0:
@@ -228,12 +230,10 @@ class FilesystemUploadStore:
         return size
 
     def read(self, session_id: str) -> Iterator[bytes]:
-        path = self._path(session_id)
-        try:
-            fh = path.open("rb", buffering=0)
-        except FileNotFoundError as exc:
-            raise UploadUnknown(f"blob upload unknown: {session_id}") from exc
-        return _stream(fh, 0, os.fstat(fh.fileno()).st_size)
+        size = self.size(session_id)
+        if size is None:
+            raise UploadUnknown(f"blob upload unknown: {session_id}")
+        return _stream(self._path(session_id), 0, size)
 
     def commit(self, session_id: str, expected: Digest, blobs: BlobStore) -> Digest:
         path = self._path(session_id)

@@ -44,6 +44,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
 def migrate(engine: Engine) -> None:
     """Bring the database to the newest revision of every branch."""
     config = Config()
+    config.set_main_option("path_separator", "os")
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.set_main_option("version_locations", str(_MIGRATIONS / "versions"))
     with engine.begin() as connection:
