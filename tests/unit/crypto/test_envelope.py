@@ -1,0 +1,92 @@
+"""The chunk format: sizes, and every way of moving chunks around is caught."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from seawall.crypto.envelope import (
+    HEADER_SIZE,
+    OVERHEAD,
+    ChunkOpener,
+    ChunkSealer,
+    Header,
+    plain_size,
+    records,
+    sealed_size,
+)
+from seawall.errors import IntegrityError
+
+C = 1024
+
+
+def _seal(data: bytes) -> tuple[bytes, Header, list[bytes]]:
+    key = os.urandom(32)
+    header = Header.new(C)
+    sealer = ChunkSealer(key, header)
+    chunks = sealer.feed(data[:100]) + sealer.feed(data[100:])
+    chunks.append(sealer.finish())
+    return key, header, chunks
+
+
+@pytest.mark.parametrize("size", [0, 1, C - 1, C, C + 1, 5 * C, 5 * C + 7])
+def test_sizes_round_trip(size: int) -> None:
+    _, _, chunks = _seal(os.urandom(size))
+
+    stored = HEADER_SIZE + sum(len(c) for c in chunks)
+    assert stored == sealed_size(size, C)
+    assert plain_size(stored, C) == size
+    assert len(chunks) == size // C + 1
+    assert len(chunks[-1]) == size % C + OVERHEAD
+
+
+def test_chunks_open_in_place_only() -> None:
+    data = os.urandom(3 * C + 10)
+    key, header, chunks = _seal(data)
+    opener = ChunkOpener(key, header)
+    last = len(chunks) - 1
+
+    opened = b"".join(opener.open(c, i, i == last) for i, c in enumerate(chunks))
+    assert opened == data
+
+    with pytest.raises(IntegrityError, match="chunk 1"):
+        opener.open(chunks[0], 1, False)  # reordered / duplicated
+    with pytest.raises(IntegrityError):
+        opener.open(chunks[2], 2, True)  # truncated after chunk 2
+    with pytest.raises(IntegrityError):
+        opener.open(chunks[last], last, False)  # extended past the end
+    other = ChunkOpener(key, Header.new(C))
+    with pytest.raises(IntegrityError):
+        other.open(chunks[0], 0, False)  # moved to another object
+
+
+def test_a_flipped_bit_anywhere_fails() -> None:
+    key, header, chunks = _seal(os.urandom(C + 5))
+    opener = ChunkOpener(key, header)
+
+    for position in (0, 11, 12, C // 2, len(chunks[0]) - 1):
+        damaged = bytearray(chunks[0])
+        damaged[position] ^= 0x01
+        with pytest.raises(IntegrityError):
+            opener.open(bytes(damaged), 0, False)
+
+
+def test_impossible_sizes_and_headers() -> None:
+    with pytest.raises(IntegrityError):
+        plain_size(HEADER_SIZE + 10, C)
+    with pytest.raises(IntegrityError):
+        plain_size(HEADER_SIZE + OVERHEAD + C, C)
+    with pytest.raises(IntegrityError, match="unknown header"):
+        Header.unpack(b"XXXX" + Header.new(C).pack()[4:])
+    assert Header.unpack(Header(C, b"x" * 16).pack()) == Header(C, b"x" * 16)
+
+
+def test_records_regroup_and_detect_short_streams() -> None:
+    stream = [b"a" * 5, b"a" * 3 + b"b" * 2, b"b" * 6, b"c"]
+
+    assert list(records(iter(stream), 8, 3)) == [b"a" * 8, b"b" * 8, b"c"]
+    with pytest.raises(IntegrityError):
+        list(records(iter(stream[:2]), 8, 3))
+    with pytest.raises(IntegrityError):
+        list(records(iter([*stream, b"d" * 9]), 8, 3))
