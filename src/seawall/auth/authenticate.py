@@ -1,0 +1,161 @@
+"""Authentication: credentials in, a Principal out.
+
+Accepted on every API: an access key (``Basic id:secret``), a user name and
+password, an ECR-style login token (``Basic AWS:<token>``, or the user's own
+name with the token) and a Docker bearer token. Verified credentials are
+cached as keyed HMACs (never the secret itself) until anything in the access
+model changes, so a password costs one argon2 verification per change, not
+per request. Every comparison of a presented secret is constant-time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from seawall.auth.credentials import Credentials
+from seawall.auth.identities import IdentityStore
+from seawall.auth.keys import AccessKeyStore
+from seawall.auth.principals import Principal, anonymous
+from seawall.auth.tokens import LOGIN_AUDIENCE, TokenSigner
+from seawall.errors import NotFound, Unauthenticated
+
+_KEY_ID = re.compile(r"^(AKIA|ASIA)[A-Z0-9]{12,28}$")
+LOGIN_USER = "AWS"
+_BAD = "failed to authenticate: invalid credentials"
+
+
+@dataclass(frozen=True)
+class _Verified:
+    digest: bytes  # HMAC of the presented secret under a per-process key
+    principal_id: str
+
+
+class Authenticator:
+    """Turn presented credentials into a Principal; Unauthenticated if wrong."""
+
+    def __init__(
+        self,
+        identities: IdentityStore,
+        keys: AccessKeyStore,
+        signer: TokenSigner,
+        account: str,
+        service: Callable[[], str],
+    ) -> None:
+        self._identities = identities
+        self._keys = keys
+        self._signer = signer
+        self._account = account
+        self._service = service
+        self._mac_key = os.urandom(32)
+        self._verified: dict[tuple[str, str], _Verified] = {}
+        self._principals: dict[str, Principal] = {}
+
+    def clear(self) -> None:
+        """Forget every cached verification (the access model changed)."""
+        self._verified = {}
+        self._principals = {}
+
+    def authenticate(self, credentials: Credentials) -> Principal:
+        """The principal behind ``credentials`` (anonymous when none)."""
+        if credentials.scheme == "none":
+            return anonymous(self._account)
+        if credentials.scheme == "bearer":
+            return self._bearer(credentials.secret)
+        if credentials.username == LOGIN_USER or _looks_like_jwt(credentials.secret):
+            return self._login_token(credentials)
+        if _KEY_ID.match(credentials.username):
+            return self._access_key(credentials.username, credentials.secret)
+        return self._password(credentials.username, credentials.secret)
+
+    def principal(self, principal_id: str) -> Principal:
+        """The principal with id ``principal_id`` (cached); Unauthenticated if gone."""
+        found = self._principals.get(principal_id)
+        if found is None:
+            try:
+                found = self._identities.get_principal_by_id(principal_id)
+            except NotFound as exc:
+                raise Unauthenticated(_BAD) from exc
+            self._principals[principal_id] = found
+        return found
+
+    # -- the credential kinds --------------------------------------------
+
+    def _access_key(self, key_id: str, secret: str) -> Principal:
+        digest = self._mac(secret)
+        cached = self._verified.get(("key", key_id))
+        if cached is None:
+            stored = self._keys.get_secret(key_id)
+            owner = self._keys.owner(key_id) if stored is not None else None
+            # Compare even for unknown keys so timing does not reveal them.
+            expected = self._mac(stored) if stored is not None else os.urandom(32)
+            if owner is None or not hmac.compare_digest(digest, expected):
+                raise Unauthenticated(_BAD)
+            cached = self._verified[("key", key_id)] = _Verified(expected, owner)
+        elif not hmac.compare_digest(digest, cached.digest):
+            raise Unauthenticated(_BAD)
+        return replace(
+            self.principal(cached.principal_id), via="access-key", credential_id=key_id
+        )
+
+    def _password(self, username: str, password: str) -> Principal:
+        digest = self._mac(password)
+        cached = self._verified.get(("password", username))
+        if cached is not None and hmac.compare_digest(digest, cached.digest):
+            return replace(
+                self.principal(cached.principal_id),
+                via="password",
+                credential_id=username,
+            )
+        found = self._identities.check_password(username, password)
+        if found is None:
+            raise Unauthenticated(_BAD)
+        self._verified[("password", username)] = _Verified(digest, found.principal_id)
+        return replace(found, via="password", credential_id=username)
+
+    def _login_token(self, credentials: Credentials) -> Principal:
+        claims = self._signer.verify(credentials.secret, LOGIN_AUDIENCE)
+        if credentials.username not in (LOGIN_USER, claims.subject):
+            raise Unauthenticated(_BAD)
+        found = self.principal(claims.principal_id)
+        if claims.access_key_id and not self._key_active(
+            claims.access_key_id, found.principal_id
+        ):
+            raise Unauthenticated(
+                "invalid token: the access key it came from is no longer active"
+            )
+        return replace(found, via="login-token", credential_id=claims.token_id)
+
+    def _bearer(self, token: str) -> Principal:
+        claims = self._signer.verify(token, self._service())
+        found = (
+            self.principal(claims.principal_id)
+            if claims.principal_id
+            else anonymous(self._account)
+        )
+        return replace(
+            found,
+            via="bearer",
+            credential_id=claims.token_id,
+            token_access=claims.access or (),
+        )
+
+    def _key_active(self, key_id: str, principal_id: str) -> bool:
+        cached = self._verified.get(("key-owner", key_id))
+        if cached is None:
+            owner = self._keys.owner(key_id)
+            if owner is None:
+                return False
+            cached = self._verified[("key-owner", key_id)] = _Verified(b"", owner)
+        return cached.principal_id == principal_id
+
+    def _mac(self, secret: str) -> bytes:
+        return hmac.new(self._mac_key, secret.encode(), hashlib.sha256).digest()
+
+
+def _looks_like_jwt(secret: str) -> bool:
+    return secret.startswith("eyJ") and secret.count(".") == 2
