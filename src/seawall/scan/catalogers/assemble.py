@@ -1,0 +1,167 @@
+"""Join squashed layer entries into an inventory's packages and distro.
+
+Steps: the distribution from the first release file present; Debian
+licenses from copyright files; distro qualifiers on OS packages; language
+packages whose files an OS package owns are folded into that OS package;
+duplicates (the same package seen through several files) are merged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+from collections.abc import Iterable
+from typing import Any
+
+from packageurl import PackageURL
+
+from seawall.scan.catalogers.interface import Entry
+from seawall.scan.catalogers.osrelease import RELEASE_FILES
+from seawall.scan.inventory import Distro, Ecosystem, Package
+
+OS_TYPES = frozenset({"deb", "apk", "rpm"})
+ATTRIBUTABLE = frozenset(
+    {"python", "npm", "java-archive", "gem", "php-composer", "dotnet"}
+)
+_ECOSYSTEMS = {
+    "debian": Ecosystem.DEBIAN,
+    "ubuntu": Ecosystem.UBUNTU,
+    "alpine": Ecosystem.ALPINE,
+    "wolfi": Ecosystem.WOLFI,
+    "chainguard": Ecosystem.CHAINGUARD,
+    "rhel": Ecosystem.REDHAT,
+    "almalinux": Ecosystem.ALMALINUX,
+    "rocky": Ecosystem.ROCKY,
+}
+
+
+def assemble(entries: Iterable[Entry]) -> tuple[Distro | None, tuple[Package, ...]]:
+    """The distro and the final package list of squashed ``entries``."""
+    entries = list(entries)
+    distro = detect_distro(entries)
+    copyrights = _facts(entries, "deb-copyright")
+    licenses = {f["package"]: tuple(f["licenses"]) for f in copyrights}
+    packages = [
+        _with_distro(p, distro, licenses) if p.type in OS_TYPES else p
+        for e in entries
+        for p in e.packages
+    ]
+    packages = _attribute(packages, _owners(entries))
+    return distro, _merge(packages)
+
+
+def _facts(entries: list[Entry], key: str) -> list[dict[str, Any]]:
+    return [e.facts[key] for e in entries if key in e.facts]
+
+
+def detect_distro(entries: list[Entry]) -> Distro | None:
+    """The distro from the most trusted release file that survived squashing."""
+    by_path = {
+        e.path: e.facts["os-release"] for e in entries if "os-release" in e.facts
+    }
+    for path in RELEASE_FILES:
+        fields = by_path.get(path)
+        if fields and fields.get("ID"):
+            return Distro(
+                id=fields["ID"],
+                version_id=fields.get("VERSION_ID", ""),
+                pretty_name=fields.get("PRETTY_NAME", ""),
+                codename=fields.get("VERSION_CODENAME", ""),
+            )
+    return None
+
+
+def distro_key(distro: Distro) -> str:
+    """The OSV-style release key: ``Debian:12``, ``Alpine:v3.19``."""
+    ecosystem = _ECOSYSTEMS.get(distro.id, distro.id)
+    version = distro.version_id
+    if distro.id == "alpine":
+        version = "v" + ".".join(version.split(".")[:2])
+    elif distro.id in ("debian", "rhel", "almalinux", "rocky"):
+        version = version.split(".")[0]
+    return f"{ecosystem}:{version}" if version else ecosystem
+
+
+def _with_distro(
+    package: Package, distro: Distro | None, licenses: dict[str, tuple[str, ...]]
+) -> Package:
+    changes: dict[str, Any] = {}
+    if package.type == "deb" and not package.licenses:
+        changes["licenses"] = licenses.get(package.name, ())
+    if distro is not None:
+        changes["distro"] = distro_key(distro)
+        changes["ecosystem"] = _ECOSYSTEMS.get(distro.id, package.ecosystem)
+        changes["purl"] = _purl_with_distro(package.purl, distro)
+    return dataclasses.replace(package, **changes)
+
+
+def _purl_with_distro(text: str, distro: Distro) -> str:
+    parsed = PackageURL.from_string(text)
+    qualifiers = dict(parsed.qualifiers or {})  # type: ignore[arg-type]
+    qualifiers["distro"] = f"{distro.id}-{distro.version_id}"
+    namespace = parsed.namespace
+    if parsed.type == "rpm":
+        namespace = "redhat" if distro.id == "rhel" else distro.id
+    if parsed.type == "deb":
+        namespace = distro.id
+    return PackageURL(
+        parsed.type, namespace, parsed.name, parsed.version, qualifiers, parsed.subpath
+    ).to_string()
+
+
+def _owners(entries: list[Entry]) -> dict[str, str]:
+    """Owned path -> ``type:name`` of the OS package that owns it."""
+    owners: dict[str, str] = {}
+    facts = _facts(entries, "owns")
+    for many in _facts_lists(entries):
+        facts += many
+    for fact in facts:
+        for path in fact["files"]:
+            owners[path] = f"{fact['type']}:{fact['package']}"
+    return owners
+
+
+def _facts_lists(entries: list[Entry]) -> list[list[dict[str, Any]]]:
+    return [e.facts["owns-many"] for e in entries if "owns-many" in e.facts]
+
+
+def _owner_of(path: str, owners: dict[str, str]) -> str | None:
+    while path not in ("/", ""):
+        if path in owners:
+            return owners[path]
+        path = posixpath.dirname(path)
+    return None
+
+
+def _attribute(packages: list[Package], owners: dict[str, str]) -> list[Package]:
+    if not owners:
+        return packages
+    folded: dict[str, list[str]] = {}
+    kept = []
+    for package in packages:
+        owner = None
+        if package.type in ATTRIBUTABLE and package.locations:
+            owner = _owner_of(package.locations[0].path, owners)
+        if owner is None:
+            kept.append(package)
+        else:
+            folded.setdefault(owner, []).append(package.purl)
+    for package in kept:
+        extra = folded.get(f"{package.type}:{package.name}")
+        if extra:
+            package.metadata["languagePackages"] = sorted(set(extra))
+    return kept
+
+
+def _merge(packages: list[Package]) -> tuple[Package, ...]:
+    merged: dict[tuple[str, str, str, str], Package] = {}
+    for package in packages:
+        key = (package.type, package.name, package.version, package.purl)
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = package
+            continue
+        locations = tuple(dict.fromkeys(seen.locations + package.locations))
+        licenses = tuple(dict.fromkeys(seen.licenses + package.licenses))
+        merged[key] = dataclasses.replace(seen, locations=locations, licenses=licenses)
+    return tuple(sorted(merged.values(), key=lambda p: (p.type, p.name, p.version)))
