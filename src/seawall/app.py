@@ -17,9 +17,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from seawall import logging as seawall_logging
+from seawall.auth.factory import AuthServices
+from seawall.auth.factory import from_settings as build_access_control
+from seawall.auth.web import PolicyGuard, token_routes
 from seawall.crypto.service import Encryption, build_encryption
 from seawall.errors import SeawallError
-from seawall.events import EventSink, NullSink
+from seawall.events import EventSink
 from seawall.registry import errors as oci_errors
 from seawall.registry.context import RegistryContext
 from seawall.registry.guard import Guard, OpenGuard
@@ -51,6 +54,7 @@ class Services:
     extra_routes: list[Any] = field(default_factory=list)
     blob_root: Any = None
     encryption: Encryption | None = None
+    auth: AuthServices | None = None
 
 
 def build_services(settings: Settings) -> Services:
@@ -75,13 +79,22 @@ def build_services(settings: Settings) -> Services:
     store = RegistryStore(
         engine, blob_stores, uploads, max_manifest_bytes=settings.max_manifest_bytes
     )
+    # Access control: identities, policies, tokens; the audit trail is the sink.
+    auth = build_access_control(settings, engine)
+    guard: Guard = OpenGuard()
+    extra_routes: list[Any] = []
+    if settings.auth_enabled:
+        policy_guard = PolicyGuard(auth, settings.public_url)
+        guard, extra_routes = policy_guard, token_routes(auth, policy_guard)
     return Services(
         settings=settings,
         store=store,
-        guard=OpenGuard(),
-        events=NullSink(),
+        guard=guard,
+        events=auth.audit,
+        extra_routes=extra_routes,
         blob_root=plain,
         encryption=encryption,
+        auth=auth,
     )
 
 

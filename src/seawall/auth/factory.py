@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -109,3 +110,38 @@ def first_start(
         admin_key=admin_key,
         announce=announce,
     )
+
+
+def from_settings(
+    settings: Any, engine: Engine, announce: Callable[[str], None] = print
+) -> AuthServices:
+    """Access control for ``settings``: root key, services, first start."""
+    from seawall.crypto.rootkey import load_or_create_root_key
+
+    secret = settings.root_key.get_secret_value() if settings.root_key else None
+    root_key = load_or_create_root_key(
+        settings.data_dir, key_file=settings.root_key_file, env_value=secret
+    )
+    services = build_auth(
+        engine,
+        root_key,
+        account=settings.account_id,
+        region=settings.region,
+        service_name=service_name(settings),
+    )
+    admin_secret = settings.admin_secret_access_key
+    admin_key = (
+        (settings.admin_access_key_id, admin_secret.get_secret_value())
+        if settings.admin_access_key_id and admin_secret is not None
+        else None
+    )
+    first_start(services, engine, settings.data_dir, admin_key, announce)
+    return services
+
+
+def service_name(settings: Any) -> str:
+    """The token ``service`` (audience): the public host, else "seawall"."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(settings.public_url).netloc if settings.public_url else ""
+    return host or "seawall"
