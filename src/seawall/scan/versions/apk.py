@@ -10,7 +10,11 @@ _svn < _git < _hg < _p``. When the kinds differ, a pre-release suffix
 version whose next token comes later in the grammar is older, so the end
 of the string is older than anything but a pre-release suffix.
 
-Strings apk-tools' validator refuses (``1.2A``, ``1.0-r``, ``0.r1``) are
+Digits straight after a letter (``1.9.5p2``, as sudo and openssh are
+versioned in Alpine's own security data) continue the version as a number,
+as apk-tools 2 reads them; apk-tools 3 refuses them.
+
+Other strings apk-tools' validator refuses (``1.2A``, ``1.0-r``, ``0.r1``) are
 invalid here rather than compared by whatever apk happens to do with them;
 apk-tools' answers for them changed between releases.
 """
@@ -43,7 +47,7 @@ _TOKEN = re.compile(
 )
 # Which token kinds may follow each kind (apk-tools' token_next()).
 _FOLLOWS = {
-    DIGIT: {INITIAL, DIGIT},
+    DIGIT: {INITIAL, DIGIT, LETTER},
     LETTER: {INITIAL, DIGIT},
     SUFFIX: {INITIAL, DIGIT, LETTER, SUFFIX, SUFFIX_NO},
     SUFFIX_NO: {SUFFIX},
@@ -66,7 +70,7 @@ def _classify(match: re.Match[str], previous: int) -> tuple[int, Any]:
     if match["dot"] is not None:
         return DIGIT, _digit_value(match["dot"])
     if match["digits"] is not None:
-        kind = DIGIT if previous in (INITIAL, DIGIT) else SUFFIX_NO
+        kind = DIGIT if previous in (INITIAL, DIGIT, LETTER) else SUFFIX_NO
         return kind, (
             _digit_value(match["digits"]) if kind == DIGIT else int(match["digits"])
         )

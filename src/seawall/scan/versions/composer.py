@@ -10,7 +10,12 @@ split at ``.`` and at digit/letter changes, numbers as numbers, and
 ``dev < alpha < beta < RC < (number) < patch``, a missing part sorting
 below a number and between ``RC`` and ``patch``.
 
+Build metadata (``+bedrock-1.17``) is dropped, as Composer drops it.
 Branch versions (``dev-main``) have no order and are invalid here.
+
+Composer's solver compares normalized versions, and so does Seawall; PHP's
+``version_compare`` on raw strings differs (it ranks ``ALPHA`` and
+``stable`` as unknown words and ``1.0.0`` above ``1.0``).
 """
 
 from __future__ import annotations
@@ -65,6 +70,7 @@ def normalize(version: str) -> str:
     """Composer's normalized form; ValueError for branches and garbage."""
     text = re.sub(r"\s+as\s+.*$", "", version.strip(), flags=re.IGNORECASE)
     text = re.sub(r"@(?:stable|RC|beta|alpha|dev)$", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"^([^,\s+]+)\+\S+$", r"\1", text)  # build metadata
     if text.lower().startswith("dev-") or text.lower() in ("master", "trunk"):
         raise ValueError("branch versions have no order")
     match = _CLASSICAL.fullmatch(text)

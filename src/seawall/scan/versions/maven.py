@@ -3,12 +3,17 @@
 A version is lower-cased and cut into items at ``.``, at ``-`` and at each
 change between digits and letters. Numbers compare as numbers; strings are
 qualifiers ordered ``alpha < beta < milestone < rc = cr < snapshot <
-"" = ga = final < sp`` and then any other string alphabetically; ``a1``,
+"" = ga = final = release < sp`` and then any other string
+alphabetically; ``a1``,
 ``b1`` and ``m1`` mean alpha, beta and milestone 1. A ``-`` or a
 digit/letter change opens a sub-list, which sorts below a number and above
 a qualifier at the same position. Trailing zeros, empty qualifiers and empty
 lists are dropped, so ``1``, ``1.0``, ``1-ga`` and ``1.0.0-final`` are equal.
-Missing items compare like 0, or like the release qualifier.
+A qualifier that follows other items opens a sub-list (``1.0.RC1`` reads as
+``1.0-RC1``). Missing items compare like 0, or like the release qualifier.
+This is the behaviour of the Maven 3.8.7 artifact jar Debian ships (which
+carries the later ``release`` alias and MNG-6964 fixes), the reference the
+differential tests run against.
 
 ComparableVersion accepts any string, so every string is valid here too,
 except the empty one.
@@ -23,7 +28,7 @@ from seawall.scan.versions.interface import KeyedScheme
 
 _QUALIFIERS = ("alpha", "beta", "milestone", "rc", "snapshot", "", "sp")
 _RELEASE = _QUALIFIERS.index("")
-_ALIASES = {"ga": "", "final": "", "cr": "rc"}
+_ALIASES = {"ga": "", "final": "", "release": "", "cr": "rc"}
 _SHORT = {"a": "alpha", "b": "beta", "m": "milestone"}
 
 INT, STR, LIST = "i", "s", "l"
@@ -74,7 +79,12 @@ def _compare_null(item: Item) -> int:
         return _sign(value, 0)
     if kind == STR:
         return _sign(_qualifier_rank(str(value)), (_RELEASE, ""))
-    return _compare_null(value[0]) if value else 0  # type: ignore[index,arg-type]
+    # A sub-list compares all its items with "missing" (MNG-6964).
+    for child in value:  # type: ignore[union-attr]
+        result = _compare_null(child)  # type: ignore[arg-type]
+        if result:
+            return result
+    return 0
 
 
 def compare_items(a: Item, b: Item) -> int:
@@ -121,6 +131,11 @@ class _Builder:
     def add_zero(self) -> None:
         self.current.append((INT, 0))
 
+    def open_list_after_items(self) -> None:
+        """A qualifier after other items starts a sub-list: .RC1 reads as -RC1."""
+        if self.current:
+            self.open_list()
+
     def open_list(self) -> None:
         child: list[Any] = []
         self.current.append((LIST, child))
@@ -150,6 +165,7 @@ def parse_items(version: str) -> tuple[Item, ...]:
                 tree.open_list()
         elif char.isdecimal():
             if not is_digit and i > start:
+                tree.open_list_after_items()
                 tree.add(False, text[start:i], followed_by_digit=True)
                 start = i
                 tree.open_list()
@@ -161,6 +177,8 @@ def parse_items(version: str) -> tuple[Item, ...]:
                 tree.open_list()
             is_digit = False
     if len(text) > start:
+        if not is_digit:
+            tree.open_list_after_items()
         tree.add(is_digit, text[start:])
     return _freeze(tree.root)
 

@@ -37,28 +37,29 @@ def segment_key(text: str) -> tuple[tuple[int, int | str], ...]:
     return tuple(key)
 
 
-def split(evr: str) -> tuple[int, str, str]:
-    """(epoch, version, release) of an EVR; release is "" when absent."""
-    text = evr.strip()
-    if not text or any(c.isspace() for c in text):
-        raise ValueError("empty or contains whitespace")
-    epoch_text, colon, rest = text.partition(":")
-    if not colon:
-        epoch_text, rest = "0", text
-    if not epoch_text.isascii() or not epoch_text.isdigit():
-        raise ValueError("epoch is not a number")
-    version, dash, release = rest.rpartition("-")
-    if not dash:
-        version, release = rest, ""
-    if not version or (dash and not release):
-        raise ValueError("empty version or release")
-    if not any(c.isalnum() for c in version):
-        raise ValueError("version has no digits or letters")
-    return int(epoch_text), version, release
+def split(evr: str) -> tuple[int, str, str | None]:
+    """(epoch, version, release) as rpm's parseEVR cuts an EVR string.
+
+    The epoch is the leading digits when a ``:`` follows them (0 otherwise),
+    the release follows the last ``-`` after them (None when there is none).
+    """
+    if not evr or not evr.isprintable() or any(c.isspace() for c in evr):
+        raise ValueError("empty, or contains blanks or control characters")
+    digits = len(evr) - len(evr.lstrip("0123456789"))
+    dash = evr.rfind("-", digits)
+    end = dash if dash >= 0 else len(evr)
+    if digits < len(evr) and evr[digits] == ":":
+        epoch, start = int(evr[:digits] or "0"), digits + 1
+    else:
+        epoch, start = 0, 0
+    return epoch, evr[start:end], evr[dash + 1 :] if dash >= 0 else None
 
 
 class RpmScheme(KeyedScheme):
     """RPM EVR strings as ``rpm.vercmp`` orders them.
+
+    Like rpm, any non-blank string is a version: characters other than
+    letters, digits, ``~`` and ``^`` only separate runs.
 
     TODO(seawall): rpm treats a missing release as equal to any release; a
     total order cannot, so a missing release sorts before every release.
@@ -69,4 +70,5 @@ class RpmScheme(KeyedScheme):
 
     def _key(self, version: str) -> Any:
         epoch, upstream, release = split(version)
-        return (epoch, segment_key(upstream), segment_key(release))
+        release_key = () if release is None else segment_key(release)
+        return (epoch, segment_key(upstream), release_key)

@@ -24,6 +24,7 @@ _SEMVER = re.compile(
 # node-semver refuses numbers it cannot hold exactly in a JavaScript number.
 MAX_SAFE_INTEGER = 2**53 - 1
 MAX_LENGTH = 256
+MAX_U64 = 2**64 - 1
 
 PreKey = tuple[tuple[int, int | str], ...]
 
@@ -57,12 +58,15 @@ def semver_key(match: re.Match[str]) -> tuple[Any, ...]:
 
 
 class SemverScheme(KeyedScheme):
-    """Strict SemVer 2.0.0, as Cargo reads crate versions."""
+    """Strict SemVer 2.0.0, as Cargo reads crate versions (numbers fit u64)."""
 
     name = "SemVer"
 
     def _key(self, version: str) -> Any:
-        return semver_key(semver_match(version))
+        key = semver_key(semver_match(version))
+        if max(key[:3]) > MAX_U64:
+            raise ValueError("number too large")
+        return key
 
 
 class NpmScheme(KeyedScheme):
