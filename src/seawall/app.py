@@ -133,7 +133,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             tasks.cancel_scope.cancel()
 
     app = Starlette(
-        routes=[*services.extra_routes, *registry_routes()],
+        routes=[*services.extra_routes, *_ecr_routes(services), *registry_routes()],
         exception_handlers={SeawallError: _seawall_error, Exception: _unexpected},
         lifespan=lifespan,
     )
@@ -141,6 +141,13 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
     app.state.services = services
     app.add_middleware(RequestContextMiddleware, access_log=settings.access_log)
     return app
+
+
+def _ecr_routes(services: Services) -> list[Any]:
+    """The ECR API on the same port (it needs access control for SigV4 keys)."""
+    from seawall.ecr.wiring import ecr_routes
+
+    return ecr_routes(services) if services.auth is not None else []
 
 
 async def _sweep_forever(services: Services) -> None:

@@ -87,6 +87,11 @@ class AccessControl:
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
+    @property
+    def authenticator(self) -> Authenticator:
+        """The authenticator (the ECR API resolves access keys through it)."""
+        return self._auth
+
     # -- caches ----------------------------------------------------------
 
     def changed(self) -> None:

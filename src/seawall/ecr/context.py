@@ -48,6 +48,7 @@ class EcrServices:
     keys: Any = None
     tokens: Any = None
     policies: Any = None
+    downloads: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 

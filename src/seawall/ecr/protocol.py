@@ -74,7 +74,8 @@ class EcrApi:
         return [Route("/", self.endpoint, methods=["POST"])]
 
     async def endpoint(self, request: Request) -> Response:
-        request_id = str(uuid.uuid4())
+        # One id for the access log, x-request-id and x-amzn-RequestId.
+        request_id = str(getattr(request.state, "request_id", "") or uuid.uuid4())
         try:
             call = await _read(request, request_id)
         except EcrError as exc:
@@ -90,7 +91,8 @@ class EcrApi:
         try:
             output, event = self._run(call, event)
         except EcrError as exc:
-            self._audit(event, exc.code)
+            if exc.code != "AccessDeniedException":  # the authorizer audits denials
+                self._audit(event, exc.code)
             return _error_response(exc, call.request_id)
         except Exception:
             log.exception(

@@ -147,3 +147,20 @@ class EcrStore:
         return LifecyclePolicyRecord(
             row.policy_text, row.updated_at, row.last_evaluated_at
         )
+
+
+def tags_by_repository_name(engine: Engine) -> Callable[[str], dict[str, str]]:
+    """A lookup of a repository's tags by name (access control's ResourceTags)."""
+    from seawall.storage.metadata.schema import repositories
+
+    def lookup(name: str) -> dict[str, str]:
+        table = ecr_repository_tags
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(table.c.key, table.c.value)
+                .join(repositories, repositories.c.id == table.c.repository_id)
+                .where(repositories.c.name == name)
+            )
+            return {str(row.key): str(row.value) for row in rows}
+
+    return lookup

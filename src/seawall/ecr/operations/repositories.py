@@ -83,6 +83,7 @@ def create_repository(ctx: EcrContext) -> dict[str, Any]:
         ctx.services.ecr_store.set_scan_on_push(repo.id, True)
     if tags:
         ctx.services.ecr_store.tag(repo.id, tags)
+        _tags_changed(ctx)
     return {"repository": render_repository(ctx, repo)}
 
 
@@ -165,6 +166,7 @@ def list_tags_for_resource(ctx: EcrContext) -> dict[str, Any]:
 def tag_resource(ctx: EcrContext) -> dict[str, Any]:
     repo = _repository_of_arn(ctx)
     ctx.services.ecr_store.tag(repo.id, _check_tags(ctx.params["tags"]))
+    _tags_changed(ctx)
     return {}
 
 
@@ -175,6 +177,7 @@ def untag_resource(ctx: EcrContext) -> dict[str, Any]:
     for key in keys:
         _check_tag_key(key)
     ctx.services.ecr_store.untag(repo.id, keys)
+    _tags_changed(ctx)
     return {}
 
 
@@ -217,6 +220,13 @@ def describe_registry(ctx: EcrContext) -> dict[str, Any]:
 
 
 # -- helpers ------------------------------------------------------------------
+
+
+def _tags_changed(ctx: EcrContext) -> None:
+    """Tell access control (every process) that resource tags changed."""
+    access = ctx.services.extras.get("access")
+    if access is not None:
+        access.changed()
 
 
 def _datetime(epoch: float) -> datetime:

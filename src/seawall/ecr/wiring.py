@@ -1,0 +1,94 @@
+"""Builds the ECR API from the process's services (called by ``app.py``).
+
+The ECR API always requires SigV4 with an access key: it needs a principal
+for every call. Authorization goes through access control's policies when
+``auth_enabled``; with access control off (an open registry, like /v2/)
+every verified caller is allowed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.routing import Route
+
+from seawall.auth.principals import Principal
+from seawall.crypto.rootkey import derive_key, load_or_create_root_key
+from seawall.ecr.context import EcrServices
+from seawall.ecr.download import DownloadUrls, download_route
+from seawall.ecr.protocol import EcrApi
+from seawall.ecr.sigv4 import Credential
+from seawall.ecr.store import EcrStore, tags_by_repository_name
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AccessKeyCredentials:
+    """SigV4 credentials from access control's access keys.
+
+    Session tokens (temporary credentials) are not issued by Seawall, so a
+    request carrying one is refused as an unknown credential.
+    """
+
+    def __init__(self, keys: Any, authorizer: Any) -> None:
+        self._keys = keys
+        self._authorizer = authorizer
+
+    def credential(
+        self, access_key_id: str, session_token: str | None
+    ) -> Credential | None:
+        if session_token is not None:
+            return None
+        secret = self._keys.get_secret(access_key_id)
+        principal = self._authorizer.principal_for_key(access_key_id)
+        if secret is None or principal is None:
+            return None
+        return Credential(access_key_id, secret, principal)
+
+
+class AllowAll:
+    """The authorizer when access control is off: every verified caller may."""
+
+    def authorize(
+        self, principal: Principal, action: str, resource: str, context: Any
+    ) -> bool:
+        return True
+
+
+def ecr_routes(services: Any) -> list[Route]:
+    """The ECR API (``POST /``) and the download-URL route for ``services``.
+
+    ``services`` is the app's Services: settings, store, auth, encryption,
+    events.
+    """
+    from seawall.auth.adapters import EcrAuthorizer
+
+    settings, auth = services.settings, services.auth
+    engine = services.store.engine
+    access = auth.access
+    access_authorizer = EcrAuthorizer(access, auth.keys, access.authenticator)
+    access.resource_tags = tags_by_repository_name(engine)
+    secret = settings.root_key.get_secret_value() if settings.root_key else None
+    root_key = load_or_create_root_key(
+        settings.data_dir, key_file=settings.root_key_file, env_value=secret
+    )
+    downloads = DownloadUrls(derive_key(root_key, "ecr/download-urls"), utc_now)
+    encryption = services.encryption
+    ecr = EcrServices(
+        settings=settings,
+        clock=utc_now,
+        events=services.events,
+        authorizer=access_authorizer if settings.auth_enabled else AllowAll(),
+        registry=services.store,
+        ecr_store=EcrStore(engine, lambda: utc_now().timestamp()),
+        keys=encryption.keys if encryption is not None else None,
+        tokens=auth.signer,
+        policies=auth.policies,
+        downloads=downloads,
+        extras={"access": access},
+    )
+    api = EcrApi(ecr, AccessKeyCredentials(auth.keys, access_authorizer))
+    return [*api.routes(), download_route(downloads, services.store)]
