@@ -9,8 +9,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.integration.conftest import ADMIN_CREDS
+from tests.integration.conftest import ADMIN_CREDS, start_server
 from tests.live import LiveServer
+from tests.pgserver import create_database
 
 pytestmark = pytest.mark.integration
 
@@ -21,6 +22,19 @@ DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 
 def sha(data: bytes, algorithm: str = "sha256") -> str:
     return f"{algorithm}:" + hashlib.new(algorithm, data).hexdigest()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The same API tests on the embedded default and on PostgreSQL."""
+    database_url = ""
+    if request.param == "postgresql":
+        database_url = create_database(request.getfixturevalue("postgres_url"))
+    live = start_server(tmp_path_factory.mktemp("api") / "data", database_url)
+    yield live
+    live.stop()
 
 
 @pytest.fixture

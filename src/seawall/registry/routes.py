@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import anyio
 import anyio.to_thread
+import structlog
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
@@ -47,7 +48,15 @@ def _ctx(request: Request) -> RegistryContext:
 
 
 def _name(request: Request) -> str:
-    return validate_name(request.path_params["name"])
+    name = validate_name(request.path_params["name"])
+    structlog.contextvars.bind_contextvars(repository=name)
+    return name
+
+
+def _digest(request: Request, key: str = "digest") -> Digest:
+    digest = Digest.parse(request.path_params[key])
+    structlog.contextvars.bind_contextvars(digest=str(digest))
+    return digest
 
 
 async def _authorize(
@@ -240,7 +249,7 @@ async def delete_manifest(request: Request) -> Response:
 
 async def referrers(request: Request) -> Response:
     name = _name(request)
-    subject = Digest.parse(request.path_params["digest"])
+    subject = _digest(request)
     await _authorize(request, name, actions.PULL)
     artifact_type = request.query_params.get("artifactType") or None
     found = await _run(_ctx(request).store.list_referrers, name, subject, artifact_type)
@@ -289,7 +298,7 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
 
 async def get_blob(request: Request) -> Response:
     name = _name(request)
-    digest = Digest.parse(request.path_params["digest"])
+    digest = _digest(request)
     head = request.method == "HEAD"
     await _authorize(request, name, actions.CHECK_LAYER if head else actions.PULL_LAYER)
     ctx = _ctx(request)
@@ -336,7 +345,7 @@ async def _drain(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
 
 async def delete_blob(request: Request) -> Response:
     name = _name(request)
-    digest = Digest.parse(request.path_params["digest"])
+    digest = _digest(request)
     await _authorize(request, name, actions.DELETE_IMAGE)
     await _run(_ctx(request).store.delete_blob, name, digest)
     _emit(request, "DeleteLayer", name, layerDigest=str(digest))
