@@ -71,7 +71,11 @@ class EncryptedBlobStore:
         opener = ChunkOpener(data_key, self._check_header(obj))
         if end <= offset and obj.size > 0:
             return iter(())
-        return _plaintext(self.inner, obj, opener, offset, end)
+        stream = _plaintext(self.inner, obj, opener, offset, end)
+        # Open the first batch now: a damaged small blob (a manifest, a config)
+        # fails here, before a response is started, as an integrity error.
+        first = next(stream, None)
+        return _prepend(first, stream)
 
     def writer(self) -> EncryptedBlobWriter:
         self.keys.require_enabled(self.key_id, "write blob")
@@ -143,6 +147,12 @@ def _plaintext(
             batch, batched = [], 0
     if batch:
         yield b"".join(batch)
+
+
+def _prepend(first: bytes | None, rest: Iterator[bytes]) -> Iterator[bytes]:
+    if first is not None:
+        yield first
+    yield from rest
 
 
 class EncryptedBlobWriter:

@@ -23,7 +23,7 @@ from seawall.errors import InvalidInput
 from seawall.storage.interfaces import BlobStore
 
 DEFAULT_DOMAIN = "default"
-AES256, KMS = "AES256", "KMS"
+AES256, KMS, KMS_DSSE = "AES256", "KMS", "KMS_DSSE"
 
 
 class _Repository(Protocol):
@@ -58,6 +58,7 @@ class KeyDomains:
         self._inner_for = inner_for
         self._chunk_size = chunk_size
         self._stores: dict[str, EncryptedBlobStore] = {}
+        self._domains: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def configure(
@@ -73,19 +74,32 @@ class KeyDomains:
             if kms_key:
                 raise InvalidInput("invalid encryption: kmsKey is only for KMS")
             return EncryptionConfiguration(AES256)
-        if encryption_type != KMS:
+        if encryption_type not in (KMS, KMS_DSSE):
             raise InvalidInput(
-                f"invalid encryptionType {encryption_type!r}: AES256 or KMS"
+                f"invalid encryptionType {encryption_type!r}: AES256, KMS or KMS_DSSE"
             )
         ref = kms_key or self.keys.managed_key(ECR_MANAGED_ALIAS).key_id
         key = self.keys.require_enabled(ref, "create repository")
-        return EncryptionConfiguration(KMS, key.arn)
+        return EncryptionConfiguration(encryption_type, key.arn)
 
     def domain(self, repository: _Repository) -> str:
-        if repository.encryption_type != KMS:
+        """``default`` for AES256, else ``kms-<key id>`` (KMS and KMS_DSSE)."""
+        if repository.encryption_type == AES256 and not repository.kms_key:
             return DEFAULT_DOMAIN
-        ref = repository.kms_key or self.keys.managed_key(ECR_MANAGED_ALIAS).key_id
-        return f"kms-{self.keys.resolve(ref)}"
+        ref = repository.kms_key or ECR_MANAGED_ALIAS
+        with self._lock:
+            known = self._domains.get(ref)
+        if known is not None:
+            return known
+        if ref == ECR_MANAGED_ALIAS:
+            domain = f"kms-{self.keys.managed_key(ECR_MANAGED_ALIAS).key_id}"
+        else:
+            domain = f"kms-{self.keys.resolve(ref)}"
+        if ref.startswith("arn:") and ":key/" in ref:
+            # A key ARN names one key forever; aliases may be re-pointed.
+            with self._lock:
+                self._domains[ref] = domain
+        return domain
 
     def store(self, domain: str) -> EncryptedBlobStore:
         with self._lock:
