@@ -21,7 +21,7 @@ from seawall.auth.throttle import FailureThrottle
 from seawall.auth.tokens import TokenSigner
 from seawall.crypto.rootkey import derive_key
 from seawall.events import audit as audit_module
-from seawall.events.audit import AuditTrail
+from seawall.events.audit import AuditRecord, AuditTrail, UserIdentity
 
 
 @dataclass
@@ -135,7 +135,19 @@ def from_settings(
         if settings.admin_access_key_id and admin_secret is not None
         else None
     )
-    first_start(services, engine, settings.data_dir, admin_key, announce)
+    if first_start(services, engine, settings.data_dir, admin_key, announce):
+        services.audit.append(
+            AuditRecord(
+                event_name="CreateUser",
+                event_source="iam.amazonaws.com",
+                user_identity=UserIdentity(type="Seawall", user_name="first-start"),
+                request_parameters={
+                    "userName": "admin",
+                    "policy": "AdministratorAccess",
+                    "fromEnvironment": admin_key is not None,
+                },
+            )
+        )
     return services
 
 

@@ -92,6 +92,10 @@ class AccessControl:
         """The authenticator (the ECR API resolves access keys through it)."""
         return self._auth
 
+    @property
+    def account(self) -> str:
+        return self._account
+
     # -- caches ----------------------------------------------------------
 
     def changed(self) -> None:
