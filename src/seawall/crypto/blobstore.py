@@ -186,20 +186,22 @@ class EncryptedBlobWriter:
             self._emit(b"".join(sealed))
 
     def commit(self, expected: Digest) -> Digest:
-        """Verify the plaintext digest, then store and record the sealed object."""
+        """Verify the plaintext digest, then store and record the sealed object.
+
+        A digest algorithm that was not hashed while writing (see
+        :meth:`expect_algorithm`) is checked by reading the stored object back.
+        """
         hasher = self._hashers.get(expected.algorithm)
-        actual = (
-            None if hasher is None else Digest(expected.algorithm, hasher.hexdigest())
-        )
-        if actual != expected:
-            self._inner.cancel()
-            raise DigestInvalid(
-                f"invalid digest: content is {actual}, expected {expected}"
-            )
-        store = self._store
-        if store.stat(expected) is not None:
-            self._inner.cancel()
-            return expected
+        if hasher is not None:
+            actual = Digest(expected.algorithm, hasher.hexdigest())
+            if actual != expected:
+                self._inner.cancel()
+                raise DigestInvalid(
+                    f"invalid digest: content is {actual}, expected {expected}"
+                )
+            if self._store.stat(expected) is not None:
+                self._inner.cancel()
+                return expected
         try:
             self._emit(self._sealer.finish())
             obj = self._sealed_object(expected)
@@ -207,8 +209,22 @@ class EncryptedBlobWriter:
             self._inner.cancel()
             raise
         self._inner.commit(obj.sealed_digest)
-        store.record(obj)
+        if hasher is None:
+            self._verify_stored(obj)
+        self._store.record(obj)
         return expected
+
+    def _verify_stored(self, obj: SealedObject) -> None:
+        hasher = new_hasher(obj.digest.algorithm)
+        opener = ChunkOpener(self._data_key, self._header)
+        for piece in _plaintext(self._store.inner, obj, opener, 0, obj.size):
+            hasher.update(piece)
+        actual = Digest(obj.digest.algorithm, hasher.hexdigest())
+        if actual != obj.digest:
+            self._store.inner.delete(obj.sealed_digest)
+            raise DigestInvalid(
+                f"invalid digest: content is {actual}, expected {obj.digest}"
+            )
 
     def cancel(self) -> None:
         self._inner.cancel()

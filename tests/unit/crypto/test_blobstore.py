@@ -221,3 +221,24 @@ def test_key_domains_keep_their_own_copies(
     assert other.delete(Digest.of(data))
     assert list(other.inner.digests()) == []
     assert b"".join(store.read(Digest.of(data))) == data
+
+
+def test_other_digest_algorithms_are_verified_by_reading_back(
+    store: EncryptedBlobStore,
+) -> None:
+    data = os.urandom(CHUNK + 9)
+
+    digest = _put_as(store, data, Digest.of(data, "sha512"))
+    assert b"".join(store.read(digest)) == data
+
+    writer = store.writer()
+    writer.write(data)
+    with pytest.raises(DigestInvalid):
+        writer.commit(Digest.of(b"else", "sha512"))
+    assert len(list(store.inner.digests())) == 1
+
+
+def _put_as(store: EncryptedBlobStore, data: bytes, digest: Digest) -> Digest:
+    writer = store.writer()
+    writer.write(data)
+    return writer.commit(digest)
