@@ -55,16 +55,17 @@ class PythonCataloger:
 
 
 def _licenses(headers: object) -> tuple[str, ...]:
+    """License-Expression, else a short License field, else OSI classifiers."""
     get_all = headers.get_all  # type: ignore[attr-defined]
     expression = (get_all("License-Expression") or [None])[0]
     if expression:
         return (str(expression),)
+    short = str((get_all("License") or [""])[0]).strip()
+    if short and short != "UNKNOWN" and len(short) < 80 and "\n" not in short:
+        return (short,)
     found = []
     for classifier in get_all("Classifier") or []:
         text = str(classifier)
         if text.startswith("License ::") and "OSI Approved ::" in text:
             found.append(text.rsplit("::", 1)[1].strip())
-    short = (get_all("License") or [None])[0]
-    if not found and short and len(str(short)) < 80 and "\n" not in str(short):
-        found.append(str(short).strip())
-    return tuple(dict.fromkeys(f for f in found if f and f != "UNKNOWN"))
+    return tuple(dict.fromkeys(found))

@@ -1,0 +1,145 @@
+"""Catalogers on a Debian 12 image built from this host's real content."""
+
+from __future__ import annotations
+
+import subprocess
+
+from seawall.scan.inventory import Inventory, Package
+from tests.unit.scan import realcontent
+
+
+def _of(inventory: Inventory, kind: str) -> dict[tuple[str, str], Package]:
+    return {(p.name, p.version): p for p in inventory.packages if p.type == kind}
+
+
+def _dpkg_query(fmt: str) -> set[str]:
+    out = subprocess.run(
+        ["dpkg-query", "-W", "-f", fmt], check=True, capture_output=True, text=True
+    ).stdout
+    return set(out.splitlines())
+
+
+def test_distro_is_debian_12(debian_inventory: Inventory) -> None:
+    distro = debian_inventory.distro
+    assert distro is not None
+    assert (distro.id, distro.version_id, distro.codename) == (
+        "debian",
+        "12",
+        "bookworm",
+    )
+
+
+def test_dpkg_matches_dpkg_query(debian_inventory: Inventory) -> None:
+    installed = {
+        " ".join(line.split()[1:])
+        for line in _dpkg_query("${db:Status-Abbrev} ${Package} ${Version}\n")
+        if line.startswith("ii ")
+    }
+    debs = _of(debian_inventory, "deb")
+    # fzf's status paragraph is not in the host's status file.
+    assert {f"{n} {v}" for n, v in debs} == installed
+
+
+def test_dpkg_source_packages_match_dpkg_query(debian_inventory: Inventory) -> None:
+    expected = _dpkg_query("${Package} ${source:Package} ${source:Version}\n")
+    got = {
+        f"{p.name} {p.source_name} {p.source_version}"
+        for p in debian_inventory.packages
+        if p.type == "deb"
+    }
+    assert got <= expected
+    libc = next(p for p in debian_inventory.packages if p.name == "libc6")
+    assert libc.source_name == "glibc"
+    assert libc.ecosystem == "Debian"
+    assert libc.distro == "Debian:12"
+    assert "distro=debian-12" in libc.purl
+    assert libc.purl.startswith("pkg:deb/debian/libc6@")
+
+
+def test_dpkg_licenses_from_machine_readable_copyright(
+    debian_inventory: Inventory,
+) -> None:
+    libyaml = next(p for p in debian_inventory.packages if p.name == "libyaml-0-2")
+    assert "Expat" in libyaml.licenses
+    with_licenses = [
+        p for p in debian_inventory.packages if p.type == "deb" and p.licenses
+    ]
+    assert len(with_licenses) > 300
+
+
+def test_python_packages_from_wheels_and_sdist(debian_inventory: Inventory) -> None:
+    python = _of(debian_inventory, "python")
+    for name, version in [
+        ("requests", "2.19.1"),
+        ("django", "2.2"),
+        ("urllib3", "1.24.1"),
+        ("jinja2", "2.10"),
+        ("pyyaml", "5.3"),
+    ]:
+        package = python[(name, version)]
+        assert package.purl == f"pkg:pypi/{name}@{version}"
+        assert package.ecosystem == "PyPI"
+        assert package.locations[0].path.startswith(realcontent.SITE)
+    assert python[("requests", "2.19.1")].licenses == ("Apache 2.0",)
+    assert python[("pyyaml", "5.3")].metadata["name"] == "PyYAML"
+
+
+def test_debian_python_files_are_attributed_to_the_deb(
+    debian_inventory: Inventory,
+) -> None:
+    python = _of(debian_inventory, "python")
+    # Debian's PyYAML 6.0 (python3-yaml) is not reported a second time.
+    assert ("pyyaml", "6.0") not in python
+    assert all(p.locations[0].path.startswith("/usr/local") for p in python.values())
+    owner = next(p for p in debian_inventory.packages if p.name == "python3-yaml")
+    assert "pkg:pypi/pyyaml@6.0" in owner.metadata["languagePackages"]
+
+
+def test_npm_installed_nested_and_lockfile(debian_inventory: Inventory) -> None:
+    npm = _of(debian_inventory, "npm")
+    assert ("lodash", "4.17.15") in npm
+    assert ("minimist", "1.2.0") in npm
+    assert ("mkdirp", "0.5.1") in npm
+    nested = npm[("minimist", "0.0.8")]
+    paths = {loc.path for loc in nested.locations}
+    assert "/app/node_modules/mkdirp/node_modules/minimist/package.json" in paths
+    assert "/app/package-lock.json" in paths
+    assert npm[("lodash", "4.17.15")].purl == "pkg:npm/lodash@4.17.15"
+    assert npm[("lodash", "4.17.15")].licenses == ("MIT",)
+
+
+def test_whiteout_removes_packages_of_lower_layers(debian_inventory: Inventory) -> None:
+    assert not [p for p in debian_inventory.packages if p.name == "doomed"]
+
+
+def test_go_binary_from_debian(debian_inventory: Inventory) -> None:
+    go = [p for p in debian_inventory.packages if p.type == "go-module"]
+    control = realcontent.debian_control("fzf")
+    # Debian records the toolchain in Built-Using: golang-1.19 (= 1.19.8-2).
+    toolchain = control.split("golang-1.19 (= ", 1)[1].split("-", 1)[0]
+    stdlib = next(p for p in go if p.name == "stdlib")
+    assert stdlib.version == f"v{toolchain}"
+    assert stdlib.locations[0].path == "/usr/bin/fzf"
+    assert stdlib.purl == f"pkg:golang/stdlib@v{toolchain}"
+
+
+def test_java_archives_outside_os_packages(debian_inventory: Inventory) -> None:
+    java = _of(debian_inventory, "java-archive")
+    lang3 = java[("org.apache.commons:commons-lang3", "3.12.0")]
+    assert lang3.purl == "pkg:maven/org.apache.commons/commons-lang3@3.12.0"
+    assert lang3.locations[0].path == "/opt/app/lib/commons-lang3-3.12.0.jar"
+    guava = java[("com.google.guava:guava", "31.1-jre")]
+    assert guava.metadata["archive"] == "/opt/app/webapp.war:WEB-INF/lib/guava.jar"
+    # Debian's own jars under /usr/share/java belong to their packages.
+    assert all(
+        not p.locations[0].path.startswith("/usr/share/java") for p in java.values()
+    )
+
+
+def test_every_package_has_purl_layer_and_path(debian_inventory: Inventory) -> None:
+    layers = set(debian_inventory.layers)
+    for package in debian_inventory.packages:
+        assert package.purl.startswith("pkg:")
+        assert package.locations
+        assert package.locations[0].layer_digest in layers
+        assert package.locations[0].path.startswith("/")
