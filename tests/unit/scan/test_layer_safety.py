@@ -6,8 +6,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import os
 import json
+import os
 import tarfile
 import tempfile
 import tracemalloc
