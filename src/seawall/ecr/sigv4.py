@@ -89,28 +89,39 @@ class _Authorization:
 
 
 class ReplayGuard:
-    """Remembers signatures of requests that changed state, while fresh.
+    """Refuses a state-changing signed request seen again later.
 
-    A signature is remembered only once its request succeeded, so a
-    client's retry after a failure (botocore re-signs, possibly within the
-    same second) still goes through. The memory is per process and bounded.
-    TODO(seawall): share it between nodes (the metadata database) so a
-    replay against another node behind a load balancer is also refused.
+    A client signs with its current time to the second, so the only
+    identical signatures an honest client produces are requests repeated
+    within the same second (parallel uploads, a tag set twice). A signature
+    that comes back more than ``grace`` after its first success was copied:
+    it is refused for as long as it is fresh (within the skew window).
+    Signatures are remembered only once their request succeeded, so a
+    retry after a failure goes through. The memory is per process and
+    bounded. TODO(seawall): share it between nodes (the metadata database)
+    so a replay against another node behind a load balancer is refused too.
     """
 
-    def __init__(self, window: timedelta, capacity: int = 100_000) -> None:
+    def __init__(
+        self,
+        window: timedelta,
+        grace: timedelta = timedelta(seconds=5),
+        capacity: int = 100_000,
+    ) -> None:
         self.window = window
+        self.grace = grace
         self.capacity = capacity
         self._seen: OrderedDict[str, datetime] = OrderedDict()
         self._lock = threading.Lock()
 
-    def seen(self, signature: str) -> bool:
+    def is_replay(self, signature: str, now: datetime) -> bool:
         with self._lock:
-            return signature in self._seen
+            first = self._seen.get(signature)
+        return first is not None and now - first > self.grace
 
-    def remember(self, signature: str, signed_at: datetime, now: datetime) -> None:
+    def remember(self, signature: str, now: datetime) -> None:
         with self._lock:
-            self._seen[signature] = signed_at
+            self._seen.setdefault(signature, now)
             while self._seen and (
                 len(self._seen) > self.capacity
                 or next(iter(self._seen.values())) < now - 2 * self.window
@@ -146,7 +157,7 @@ class SigV4Verifier:
                 "The request signature we calculated does not match the signature "
                 "you provided. Check your AWS Secret Access Key and signing method.",
             )
-        if self.replays.seen(auth.signature):
+        if self.replays.is_replay(auth.signature, self.clock()):
             raise EcrError(
                 "InvalidSignatureException",
                 "invalid signature: this signed request was already used; "
@@ -156,7 +167,7 @@ class SigV4Verifier:
 
     def remember(self, verified: Verified) -> None:
         """Refuse this signature from now on (call after a state change)."""
-        self.replays.remember(verified.signature, verified.signed_at, self.clock())
+        self.replays.remember(verified.signature, self.clock())
 
     def _check_scope_and_time(
         self, request: SignedRequest, auth: _Authorization

@@ -153,13 +153,20 @@ def test_expired_credential_is_expired_token() -> None:
     assert _code(_verifier(keys=keys), _sign()) == "ExpiredTokenException"
 
 
-def test_a_remembered_signature_cannot_be_replayed() -> None:
-    verifier = _verifier()
+def test_a_remembered_signature_cannot_be_replayed_later() -> None:
+    now = datetime.now(UTC)
+    clock = Clock(now)
+    verifier = SigV4Verifier(Keys(), ["us-east-1"], clock)
     request = _sign()
     verified = verifier.verify(request)
     verifier.verify(request)  # not yet remembered: a retry after a failure
     verifier.remember(verified)
-    assert _code(verifier, request) == "InvalidSignatureException"
+    verifier.verify(request)  # the same second: an honest duplicate
+    clock.now = now + timedelta(seconds=6)
+    with pytest.raises(EcrError) as info:
+        verifier.verify(request)
+    assert info.value.code == "InvalidSignatureException"
+    assert "already used" in info.value.message
 
 
 @pytest.mark.parametrize(

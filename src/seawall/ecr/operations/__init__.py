@@ -9,6 +9,10 @@ declaring the IAM action checked before the handler runs (ECR's name,
 - ``registry``: ``*`` (registry-wide operations, GetAuthorizationToken);
 - ``handler``: the handler authorizes per item itself (DescribeRepositories
   filters the listing to what the caller may see).
+
+``changes_state`` marks operations whose replay could undo a later change
+(re-setting an old policy, moving a tag back); their signatures are refused
+a second time while fresh (:class:`seawall.ecr.sigv4.ReplayGuard`).
 """
 
 from __future__ import annotations

@@ -1,0 +1,81 @@
+"""boto3 clients for the ECR tests whose every response is checked on the wire.
+
+:func:`ecr_client` registers a hook on botocore's ``after-call`` event that
+checks each successful response two ways against botocore's own model:
+
+- the parsed response passes botocore's ``ParamValidator`` for the output
+  shape (types, required members, no members the model lacks);
+- the raw JSON passes Seawall's model walker (enums, patterns, lengths and
+  timestamps sent as epoch numbers), driven by botocore's model, not the
+  copy Seawall ships.
+
+A violation raises ``AssertionError`` from inside the call.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.loaders import Loader
+from botocore.validate import ParamValidator
+
+from seawall.ecr.errors import EcrError
+from seawall.ecr.model import ServiceModel, trim_service_model
+from seawall.ecr.validation import _Walker
+from tests.integration.conftest import ADMIN_KEY_ID, ADMIN_SECRET
+from tests.live import LiveServer
+
+REGION = "us-east-1"
+_BOTOCORE_MODEL = ServiceModel(
+    trim_service_model(Loader().load_service_model("ecr", "service-2"))
+)
+
+
+# Output lists may be empty (ECR answers "failures": []) though the shapes
+# carry the input's min length; lengths of lists are not checked on output.
+def _empty_list(error: tuple[str, str, dict[str, Any]]) -> bool:
+    kind, _, details = error
+    return kind == "invalid length" and details.get("param") == 0
+
+
+class _OutputWalker(_Walker):
+    def list(self, shape: dict[str, Any], value: Any, path: str) -> list[Any]:
+        return super().list({**shape, "min": 0}, value, path)
+
+
+def _check_response(
+    http_response: Any, parsed: dict[str, Any], model: Any, **_: Any
+) -> None:
+    if http_response.status_code != 200 or model.output_shape is None:
+        return
+    body = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+    report = ParamValidator().validate(body, model.output_shape)
+    errors = [e for e in report._errors if not _empty_list(e)]
+    assert not errors, f"{model.name}: {errors}"
+    raw = json.loads(http_response.content or b"{}")
+    try:
+        _OutputWalker(_BOTOCORE_MODEL).structure(model.output_shape.name, raw, "")
+    except EcrError as exc:
+        raise AssertionError(f"{model.name} response: {exc.message}") from exc
+
+
+def ecr_client(
+    server: LiveServer,
+    key_id: str = ADMIN_KEY_ID,
+    secret: str = ADMIN_SECRET,
+    region: str = REGION,
+) -> Any:
+    """A boto3 ECR client for ``server`` with response checking on."""
+    client = boto3.client(
+        "ecr",
+        endpoint_url=server.url,
+        region_name=region,
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
+    client.meta.events.register("after-call.ecr", _check_response)
+    return client
