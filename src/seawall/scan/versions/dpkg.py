@@ -30,20 +30,29 @@ def _char_weight(char: str) -> int:
     return ord(char) + 256
 
 
-def _part_key(part: str) -> tuple[tuple[tuple[int, ...], int], ...]:
-    """Runs of (non-digit weights ending in the end-of-string 0, number)."""
+def _part_key(part: str) -> tuple[tuple[tuple[int, ...], int, int], ...]:
+    """Runs of (non-digit weights ending in the end-of-string 0, number, 0).
+
+    dpkg compares as if both strings went on with empty runs forever. Tuples
+    compare a shorter key as smaller instead, so trailing empty runs are
+    dropped and the key ends in a marker that compares with every run as an
+    empty run would. Only a leading zero run (``0~1``, ``00.1``) can equal
+    an empty run; its third field says whether the next run sorts above or
+    below one, which is what decides such a comparison in dpkg.
+    """
     runs = []
     for match in _RUNS.finditer(part):
         letters, digits = match.groups()
-        if not letters and not digits:
-            continue
-        weights = (*(_char_weight(c) for c in letters), 0)
-        runs.append((weights, int(digits or "0")))
-    # Trailing runs equal to "nothing left" would break tuple ordering.
+        if letters or digits:
+            weights = (*(_char_weight(c) for c in letters), 0)
+            runs.append((weights, int(digits or "0")))
     while runs and runs[-1] == _END:
         runs.pop()
-    runs.append(_END)
-    return tuple(runs)
+    key = [(weights, number, 0) for weights, number in runs]
+    if len(runs) > 1 and runs[0] == _END:
+        key[0] = (*_END, 1 if runs[1] > _END else -1)
+    key.append((*_END, 0))
+    return tuple(key)
 
 
 def split(version: str) -> tuple[int, str, str]:

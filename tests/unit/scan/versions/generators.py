@@ -1,0 +1,184 @@
+"""Seeded generators of realistic, tricky version strings per ecosystem.
+
+Pairs are half independent versions and half a version with a small edit,
+so equal, nearly equal and pre-release neighbours are common.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+Pair = tuple[str, str]
+
+
+def _pick(rng: random.Random, *choices: str) -> str:
+    return rng.choice(choices)
+
+
+def _number(rng: random.Random) -> str:
+    return _pick(rng, "0", "1", "2", "3", "9", "10", "11", "01", "00", "100")
+
+
+def dpkg_version(rng: random.Random) -> str:
+    upstream = _number(rng)
+    for _ in range(rng.randint(0, 4)):
+        sep = _pick(rng, ".", ".", "+", "~", "")
+        run = _pick(rng, _number(rng), "a", "b", "rc", "dfsg", "git", "Z")
+        if sep == "" and run[0].isdigit() == upstream[-1].isdigit():
+            sep = "."
+        upstream += sep + run
+    version = upstream
+    if rng.random() < 0.6:
+        revision = _pick(
+            rng,
+            "0",
+            "1",
+            "2",
+            "10",
+            "1ubuntu1",
+            "1+deb12u1",
+            "0~bpo1",
+            "1.1",
+            "3~rc1",
+            "1+b1",
+        )
+        version += "-" + revision
+    if rng.random() < 0.2:
+        version = f"{_pick(rng, '0', '1', '2', '10')}:{version}"
+    return version
+
+
+def rpm_version(rng: random.Random) -> str:
+    version = _number(rng)
+    for _ in range(rng.randint(0, 4)):
+        sep = _pick(rng, ".", ".", "_", "+", "~", "^", "")
+        run = _pick(rng, _number(rng), "a", "b", "rc", "git", "el8", "Z", "beta")
+        version += sep + run
+    release = _pick(
+        rng,
+        "1",
+        "2",
+        "10",
+        "1.el8",
+        "1.el8_9",
+        "3.el9_4.1",
+        "0.1.rc1",
+        "1~beta",
+        "1^20230101",
+        "22.module+el8.1.0",
+    )
+    evr = f"{version}-{release}"
+    if rng.random() < 0.2:
+        evr = f"{_pick(rng, '0', '1', '2')}:{evr}"
+    return evr
+
+
+def maven_version(rng: random.Random) -> str:
+    parts = [_number(rng)]
+    for _ in range(rng.randint(0, 4)):
+        sep = _pick(rng, ".", ".", "-", "")
+        item = _pick(
+            rng,
+            _number(rng),
+            "alpha",
+            "beta",
+            "RC",
+            "cr",
+            "SNAPSHOT",
+            "ga",
+            "final",
+            "release",
+            "sp",
+            "foo",
+            "a1",
+            "b2",
+            "m3",
+            "Final",
+            "jre",
+            "android",
+        )
+        if sep == "" and item[0].isdigit() == parts[-1][-1].isdigit():
+            sep = "-"
+        parts.append(sep + item)
+    return "".join(parts)
+
+
+def gem_version(rng: random.Random) -> str:
+    parts = [_number(rng)]
+    for _ in range(rng.randint(0, 4)):
+        parts.append(
+            _pick(rng, _number(rng), _number(rng), "pre", "rc1", "beta", "a", "b2", "0")
+        )
+    version = ".".join(parts)
+    if rng.random() < 0.15:
+        version += "-" + _pick(rng, "rc1", "beta", "1", "pre.2")
+    return version
+
+
+def composer_version(rng: random.Random) -> str:
+    version = ".".join(
+        _number(rng).lstrip("0") or "0" for _ in range(rng.randint(1, 4))
+    )
+    if rng.random() < 0.2:
+        version = "v" + version
+    if rng.random() < 0.5:
+        version += _pick(
+            rng,
+            "-beta",
+            "-beta2",
+            "-RC1",
+            "RC2",
+            "-alpha.3",
+            "-a1",
+            "-b2",
+            "-patch1",
+            "-p2",
+            "pl3",
+            "-stable",
+            "-dev",
+            "-beta1-dev",
+            "-rc.4",
+        )
+    if rng.random() < 0.1:
+        version += "+build" + _number(rng)
+    return version
+
+
+def semver_version(rng: random.Random) -> str:
+    version = ".".join(_pick(rng, "0", "1", "2", "10") for _ in range(3))
+    if rng.random() < 0.5:
+        idents = [
+            _pick(rng, "alpha", "beta", "rc", "0", "1", "2", "11", "x-y", "A", "0a")
+            for _ in range(rng.randint(1, 3))
+        ]
+        version += "-" + ".".join(idents)
+    if rng.random() < 0.15:
+        version += "+" + _pick(rng, "build.1", "sha.abc", "001")
+    return version
+
+
+def _edit(
+    rng: random.Random, version: str, make: Callable[[random.Random], str]
+) -> str:
+    """A small edit: drop, append or change a trailing piece."""
+    roll = rng.random()
+    if roll < 0.25:
+        return version
+    if roll < 0.5:
+        return version[: max(1, len(version) - rng.randint(1, 3))]
+    if roll < 0.75:
+        tail = make(rng)
+        return version + _pick(rng, ".", "-", "~", "") + tail.split(".")[0]
+    return make(rng)
+
+
+def pairs(make: Callable[[random.Random], str], count: int, seed: int) -> list[Pair]:
+    """``count`` pairs from ``make`` with a fixed seed."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    result = []
+    for index in range(count):
+        a = make(rng)
+        b = make(rng) if index % 2 else _edit(rng, a, make)
+        result.append((a, b))
+    return result
