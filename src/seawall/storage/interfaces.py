@@ -48,6 +48,13 @@ class BlobWriter(Protocol):
 
     def write(self, data: bytes) -> None: ...
 
+    def expect_algorithm(self, algorithm: str) -> None:
+        """Hash with ``algorithm`` as well while writing (call before writing).
+
+        Without it a digest of another algorithm than sha256 is verified by
+        reading the bytes back at commit.
+        """
+
     def commit(self, expected: Digest) -> Digest:
         """Verify the bytes against ``expected`` and make the blob visible.
 

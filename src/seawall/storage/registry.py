@@ -319,6 +319,7 @@ class RegistryStore:
         repo = self._ensure_repository(name)
         domain, store = self._store_for(repo)
         writer = store.writer()
+        writer.expect_algorithm(digest.algorithm)
         try:
             for data in chunks:
                 writer.write(data)
