@@ -93,7 +93,8 @@ class Authenticator:
             owner = self._keys.owner(key_id) if stored is not None else None
             # Compare even for unknown keys so timing does not reveal them.
             expected = self._mac(stored) if stored is not None else os.urandom(32)
-            if owner is None or not hmac.compare_digest(digest, expected):
+            matches = hmac.compare_digest(digest, expected)
+            if owner is None or not matches:
                 raise Unauthenticated(_BAD)
             cached = self._verified[("key", key_id)] = _Verified(expected, owner)
         elif not hmac.compare_digest(digest, cached.digest):
