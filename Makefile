@@ -25,6 +25,7 @@ run: venv
 
 test: venv system-deps
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: venv

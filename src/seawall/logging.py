@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -19,7 +20,9 @@ import structlog
 _SECRET_KEYS = re.compile(r"(secret|password|token|authorization|signature)", re.I)
 
 
-def _redact(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _redact(
+    _: Any, __: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     for key in list(event):
         if _SECRET_KEYS.search(key) and key not in ("token_id",):
             event[key] = "[redacted]"

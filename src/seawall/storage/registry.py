@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from sqlalchemy import Engine, and_, delete, func, select, update
 
@@ -655,7 +655,7 @@ class RegistryStore:
 
     def get_manifest(self, name: str, reference: str) -> tuple[StoredManifest, bytes]:
         """The manifest for a tag or digest, with its bytes; raises ManifestUnknown."""
-        columns = [
+        columns: list[Any] = [
             t.manifests,
             t.repositories.c.encryption_type,
             t.repositories.c.kms_key,
@@ -692,7 +692,7 @@ class RegistryStore:
         )
         return stored, self._manifest_bytes(repo, stored.digest)
 
-    def _raise_unknown(self, name: str, reference: str) -> None:
+    def _raise_unknown(self, name: str, reference: str) -> NoReturn:
         if self.find_repository(name) is None:
             raise NameUnknown(f"repository name not known to registry: {name}")
         raise ManifestUnknown(f"manifest unknown: {name}:{reference}")
