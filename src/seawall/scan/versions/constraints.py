@@ -227,7 +227,12 @@ def _satisfies_pep440(version: str, constraint: str) -> bool:
         specifiers = SpecifierSet(constraint)
     except InvalidSpecifier as exc:
         raise _bad("PEP 440", constraint, "not a specifier set") from exc
-    return specifiers.contains(_PEP440.parse(version), prereleases=True)
+    kind, parsed = _PEP440.parse(version)
+    if kind == 0:
+        # TODO(seawall): PEP 440 specifiers cannot place a legacy version;
+        # the matcher should compare it against range events instead.
+        raise _bad("PEP 440", constraint, f"{version!r} is not a PEP 440 version")
+    return specifiers.contains(parsed, prereleases=True)
 
 
 def _satisfies_cargo(version: str, constraint: str) -> bool:

@@ -182,3 +182,87 @@ def pairs(make: Callable[[random.Random], str], count: int, seed: int) -> list[P
         b = make(rng) if index % 2 else _edit(rng, a, make)
         result.append((a, b))
     return result
+
+
+def _partial(rng: random.Random) -> str:
+    numbers = [_pick(rng, "0", "1", "2") for _ in range(3)]
+    shape = rng.random()
+    if shape < 0.15:
+        return _pick(rng, "x", "*", "X")
+    if shape < 0.3:
+        return numbers[0]
+    if shape < 0.45:
+        return f"{numbers[0]}.{numbers[1]}" + _pick(rng, "", ".x", ".*")
+    version = ".".join(numbers)
+    if rng.random() < 0.3:
+        version += "-" + _pick(rng, "beta", "beta.1", "0", "rc.2", "alpha")
+    return version
+
+
+def npm_range(rng: random.Random) -> str:
+    """A node-semver range: sets of comparators joined by ``||``."""
+    sets = []
+    for _ in range(rng.randint(1, 2)):
+        if rng.random() < 0.15:
+            sets.append(f"{_partial(rng)} - {_partial(rng)}")
+            continue
+        comparators = []
+        for _ in range(rng.randint(1, 2)):
+            op = _pick(rng, "^", "~", ">=", "<", ">", "<=", "=", "", "~>", "> ")
+            comparators.append(op + _partial(rng))
+        sets.append(" ".join(comparators))
+    return " || ".join(sets)
+
+
+def npm_range_pairs(count: int, seed: int) -> list[Pair]:
+    """(version, range) pairs."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    result = []
+    for _ in range(count):
+        version = ".".join(_pick(rng, "0", "1", "2", "3") for _ in range(3))
+        if rng.random() < 0.3:
+            version += "-" + _pick(rng, "beta", "beta.1", "beta.2", "0", "rc.2")
+        result.append((version, npm_range(rng)))
+    return result
+
+
+def composer_constraint(rng: random.Random) -> str:
+    """A Composer constraint: FriendsOfPHP-style bounds and Composer sugar."""
+
+    def bound() -> str:
+        version = ".".join(
+            _pick(rng, "0", "1", "2", "3") for _ in range(rng.randint(1, 3))
+        )
+        if rng.random() < 0.2:
+            version += _pick(rng, "-beta1", "-RC1", "-dev", "-alpha")
+        op = _pick(rng, ">=", "<", ">", "<=", "==", "!=", "~", "^", "", "= ")
+        if rng.random() < 0.1:
+            return version.rsplit(".", 1)[0] + ".*"
+        return op + version
+
+    alternatives = []
+    for _ in range(rng.randint(1, 2)):
+        if rng.random() < 0.1:
+            alternatives.append(f"{bound().lstrip('<>=!~^ ')} - 2.1")
+            continue
+        joiner = _pick(rng, ",", ", ", " ")
+        alternatives.append(joiner.join(bound() for _ in range(rng.randint(1, 2))))
+    return _pick(rng, " || ", "|", "||").join(alternatives)
+
+
+def composer_constraint_pairs(count: int, seed: int) -> list[Pair]:
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    return [(composer_version(rng), composer_constraint(rng)) for _ in range(count)]
+
+
+def gem_requirement(rng: random.Random) -> str:
+    def one() -> str:
+        op = _pick(rng, "~>", ">=", "<", ">", "<=", "=", "!=", "")
+        return f"{op} {gem_version(rng)}".strip()
+
+    return ", ".join(one() for _ in range(rng.randint(1, 2)))
+
+
+def gem_requirement_pairs(count: int, seed: int) -> list[Pair]:
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    return [(gem_version(rng), gem_requirement(rng)) for _ in range(count)]
