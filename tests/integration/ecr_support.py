@@ -14,7 +14,12 @@ A violation raises ``AssertionError`` from inside the call.
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import io
 import json
+import os
+import tarfile
 from typing import Any
 
 import boto3
@@ -29,6 +34,7 @@ from tests.integration.conftest import ADMIN_KEY_ID, ADMIN_SECRET
 from tests.live import LiveServer
 
 REGION = "us-east-1"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 _BOTOCORE_MODEL = ServiceModel(
     trim_service_model(Loader().load_service_model("ecr", "service-2"))
 )
@@ -79,3 +85,69 @@ def ecr_client(
     )
     client.meta.events.register("after-call.ecr", _check_response)
     return client
+
+
+def digest_of(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def upload_blob(ecr: Any, repo: str, data: bytes, part: int = 0) -> str:
+    """Upload ``data`` through the layer operations, in parts of ``part`` bytes."""
+    upload_id = ecr.initiate_layer_upload(repositoryName=repo)["uploadId"]
+    step = part or len(data)
+    for first in range(0, len(data), step):
+        chunk = data[first : first + step]
+        out = ecr.upload_layer_part(
+            repositoryName=repo,
+            uploadId=upload_id,
+            partFirstByte=first,
+            partLastByte=first + len(chunk) - 1,
+            layerPartBlob=chunk,
+        )
+        assert out["lastByteReceived"] == first + len(chunk) - 1
+    done = ecr.complete_layer_upload(
+        repositoryName=repo, uploadId=upload_id, layerDigests=[digest_of(data)]
+    )
+    assert done["layerDigest"] == digest_of(data)
+    return digest_of(data)
+
+
+def _layer(salt: str) -> bytes:
+    """A gzip-compressed tar holding one file of random bytes."""
+    data = os.urandom(2048) + salt.encode()
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        info = tarfile.TarInfo(f"data/{salt}.bin")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return gzip.compress(raw.getvalue(), mtime=0)
+
+
+def push_image(ecr: Any, repo: str, tag: str | None, salt: str) -> tuple[str, str]:
+    """An OCI image (config + one layer) pushed over the ECR API: (digest, text)."""
+    config = json.dumps({"architecture": "amd64", "os": "linux", "salt": salt}).encode()
+    layer = _layer(salt)
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": upload_blob(ecr, repo, config),
+                "size": len(config),
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                    "digest": upload_blob(ecr, repo, layer),
+                    "size": len(layer),
+                }
+            ],
+        }
+    )
+    kwargs = {"imageTag": tag} if tag else {}
+    image = ecr.put_image(repositoryName=repo, imageManifest=manifest, **kwargs)[
+        "image"
+    ]
+    assert image["imageManifestMediaType"] == OCI_MANIFEST
+    return image["imageId"]["imageDigest"], manifest

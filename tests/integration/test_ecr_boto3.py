@@ -7,7 +7,6 @@ in :mod:`tests.integration.ecr_support`.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 from datetime import UTC, datetime, timedelta
@@ -18,12 +17,18 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.integration.conftest import ADMIN_CREDS
-from tests.integration.ecr_support import REGION, ecr_client
+from tests.integration.ecr_support import (
+    OCI_MANIFEST,
+    REGION,
+    digest_of,
+    ecr_client,
+    push_image,
+    upload_blob,
+)
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.integration
 
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 ACCOUNT = "000000000000"
 
@@ -35,61 +40,6 @@ def ecr(server: LiveServer) -> Any:
 
 def _code(info: pytest.ExceptionInfo[ClientError]) -> str:
     return str(info.value.response["Error"]["Code"])
-
-
-def _digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def upload_blob(ecr: Any, repo: str, data: bytes, part: int = 0) -> str:
-    """Upload ``data`` through the layer operations, in parts of ``part`` bytes."""
-    upload_id = ecr.initiate_layer_upload(repositoryName=repo)["uploadId"]
-    step = part or len(data)
-    for first in range(0, len(data), step):
-        chunk = data[first : first + step]
-        out = ecr.upload_layer_part(
-            repositoryName=repo,
-            uploadId=upload_id,
-            partFirstByte=first,
-            partLastByte=first + len(chunk) - 1,
-            layerPartBlob=chunk,
-        )
-        assert out["lastByteReceived"] == first + len(chunk) - 1
-    done = ecr.complete_layer_upload(
-        repositoryName=repo, uploadId=upload_id, layerDigests=[_digest(data)]
-    )
-    assert done["layerDigest"] == _digest(data)
-    return _digest(data)
-
-
-def push_image(ecr: Any, repo: str, tag: str | None, salt: str) -> tuple[str, str]:
-    """An OCI image (config + one layer) pushed over the ECR API: (digest, text)."""
-    config = json.dumps({"architecture": "amd64", "os": "linux", "salt": salt}).encode()
-    layer = os.urandom(2048) + salt.encode()
-    manifest = json.dumps(
-        {
-            "schemaVersion": 2,
-            "mediaType": OCI_MANIFEST,
-            "config": {
-                "mediaType": "application/vnd.oci.image.config.v1+json",
-                "digest": upload_blob(ecr, repo, config),
-                "size": len(config),
-            },
-            "layers": [
-                {
-                    "mediaType": "application/vnd.oci.image.layer.v1.tar",
-                    "digest": upload_blob(ecr, repo, layer),
-                    "size": len(layer),
-                }
-            ],
-        }
-    )
-    kwargs = {"imageTag": tag} if tag else {}
-    image = ecr.put_image(repositoryName=repo, imageManifest=manifest, **kwargs)[
-        "image"
-    ]
-    assert image["imageManifestMediaType"] == OCI_MANIFEST
-    return image["imageId"]["imageDigest"], manifest
 
 
 # -- repositories --------------------------------------------------------------
@@ -454,7 +404,7 @@ def test_layer_upload_errors(ecr: Any) -> None:
     upload_id = ecr.initiate_layer_upload(repositoryName=repo)["uploadId"]
     with pytest.raises(ecr.exceptions.EmptyUploadException):
         ecr.complete_layer_upload(
-            repositoryName=repo, uploadId=upload_id, layerDigests=[_digest(b"x")]
+            repositoryName=repo, uploadId=upload_id, layerDigests=[digest_of(b"x")]
         )
     ecr.upload_layer_part(
         repositoryName=repo,
@@ -476,7 +426,7 @@ def test_layer_upload_errors(ecr: Any) -> None:
         ecr.complete_layer_upload(
             repositoryName=repo,
             uploadId=upload_id,
-            layerDigests=[_digest(b"something else")],
+            layerDigests=[digest_of(b"something else")],
         )
     with pytest.raises(ecr.exceptions.UploadNotFoundException):
         ecr.upload_layer_part(
