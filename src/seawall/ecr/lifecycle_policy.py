@@ -1,19 +1,23 @@
 """Lifecycle policy documents: validation and the normalized text ECR stores.
 
-The rules checked are ECR's (../shared/specs/INTERFACES.md §3): every rule
-has a unique positive ``rulePriority``, a ``selection`` and an ``action``;
-``tagged`` selections need exactly one of ``tagPatternList`` and
-``tagPrefixList`` (at most four ``*`` per pattern), other statuses take
-neither; ``countUnit`` goes with the ``since*`` count types only; the
-``any`` rule must have the highest priority; ``sinceImagePulled`` only
-drives ``transition``; ``sinceImageTransitioned`` needs ``storageClass:
-archive`` and ``expire``; ``transition`` needs ``targetStorageClass:
-archive``. Failures read as ECR's: ``Lifecycle policy validation failure:
-<reason>``, reported by the caller as InvalidParameterException at
-``lifecyclePolicyText``.
+The rules checked are ECR's (../shared/specs/INTERFACES.md §3):
 
-:func:`normalize` returns the policy with rules ordered by priority, the
-form GetLifecyclePolicy answers with. Evaluation lives elsewhere.
+- every rule has a unique positive ``rulePriority``, a ``selection`` and an
+  ``action``, and no other members;
+- ``tagged`` selections need exactly one of ``tagPatternList`` and
+  ``tagPrefixList`` (at most four ``*`` per pattern); other statuses take
+  neither;
+- ``countUnit`` (``days``) goes with the ``since*`` count types only;
+- the ``any`` rule has the highest priority within its storage class;
+- ``sinceImagePulled`` only drives ``transition``;
+  ``sinceImageTransitioned`` needs ``storageClass: archive`` and ``expire``;
+  ``transition`` needs ``targetStorageClass: archive``.
+
+Failures read as ECR's (``Lifecycle policy validation failure: <reason>``);
+the API reports them as InvalidParameterException at
+``lifecyclePolicyText``. :func:`normalize` returns the policy with rules
+ordered by priority, the form GetLifecyclePolicy answers with. Evaluation
+lives elsewhere.
 TODO(seawall): move this module to ``seawall.lifecycle`` when the lifecycle
 evaluation issue creates that package; it is protocol-neutral already.
 """
@@ -223,10 +227,20 @@ def _check_priorities(rules: list[dict[str, Any]]) -> None:
     duplicates = sorted({p for p in priorities if priorities.count(p) > 1})
     if duplicates:
         raise _fail(f"rulePriority {duplicates[0]} is used by more than one rule")
-    highest = max(priorities)
-    for rule in rules:
-        if rule["selection"]["tagStatus"] == "any" and rule["rulePriority"] != highest:
-            raise _fail(
-                "a rule with tagStatus any must have the highest rulePriority "
-                f"(rule {rule['rulePriority']} is not)"
-            )
+    # Rules on archived images form their own sequence (storage classes are
+    # evaluated separately), so "any" must come last within its class.
+    for storage in _STORAGE:
+        same = [
+            rule
+            for rule in rules
+            if rule["selection"].get("storageClass", "standard") == storage
+        ]
+        highest = max((rule["rulePriority"] for rule in same), default=0)
+        for rule in same:
+            if rule["selection"]["tagStatus"] == "any" and (
+                rule["rulePriority"] != highest
+            ):
+                raise _fail(
+                    "a rule with tagStatus any must have the highest rulePriority "
+                    f"(rule {rule['rulePriority']} is not)"
+                )
