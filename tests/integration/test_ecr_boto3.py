@@ -639,3 +639,29 @@ def test_unsigned_and_unknown_requests(server: LiveServer) -> None:
         headers={**headers, "X-Amz-Target": "Nope.Nothing"},
     )
     assert unknown.json()["__type"] == "UnknownOperationException"
+
+
+def test_kms_encryption_configuration(ecr: Any) -> None:
+    managed = ecr.create_repository(
+        repositoryName="kms/managed", encryptionConfiguration={"encryptionType": "KMS"}
+    )["repository"]["encryptionConfiguration"]
+    assert managed["encryptionType"] == "KMS"
+    assert managed["kmsKey"].startswith(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/")
+    digest, manifest = push_image(ecr, "kms/managed", "v1", "kms")
+    got = ecr.batch_get_image(
+        repositoryName="kms/managed", imageIds=[{"imageDigest": digest}]
+    )
+    assert got["images"][0]["imageManifest"] == manifest
+    named = ecr.create_repository(
+        repositoryName="kms/named",
+        encryptionConfiguration={"encryptionType": "KMS", "kmsKey": managed["kmsKey"]},
+    )["repository"]["encryptionConfiguration"]
+    assert named["kmsKey"] == managed["kmsKey"]
+    with pytest.raises(ecr.exceptions.KmsException) as info:
+        ecr.create_repository(
+            repositoryName="kms/missing",
+            encryptionConfiguration={"encryptionType": "KMS", "kmsKey": "alias/none"},
+        )
+    assert info.value.response["kmsError"] == "NotFoundException"
+    with pytest.raises(ecr.exceptions.RepositoryNotFoundException):
+        ecr.describe_repositories(repositoryNames=["kms/missing"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from seawall.crypto.keys import ECR_MANAGED_ALIAS
 from seawall.ecr.context import EcrContext
 from seawall.ecr.errors import EcrError, invalid_parameter, repository_not_found
 from seawall.ecr.operations import operation
@@ -301,10 +302,11 @@ def _encryption(
         )
     try:
         ref = config.get("kmsKey")
+        # Without a named key ECR uses the AWS managed key aws/ecr.
         key = (
             keys.require_enabled(ref, "create repository")
             if ref
-            else (keys.managed_key())
+            else keys.managed_key(ECR_MANAGED_ALIAS)
         )
     except NotFound as exc:
         raise EcrError(
