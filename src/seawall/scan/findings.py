@@ -382,7 +382,7 @@ def priority_of(finding: Finding) -> float:
         score += 15
     if finding.fix_state in (Status.WONT_FIX, Status.END_OF_LIFE):
         score -= 10
-    return round(score, 2)
+    return round(max(score, 0.0), 2)
 
 
 def _with_priority(finding: Finding) -> Finding:

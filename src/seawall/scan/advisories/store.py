@@ -123,11 +123,19 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
-def advisory_digest(advisory: Advisory) -> str:
-    """A digest of everything the store keeps of ``advisory``."""
-    body = asdict(advisory)
-    body.pop("extra", None)
-    return hashlib.sha256(_dumps(body).encode()).hexdigest()
+def advisory_rows(
+    feed: str, advisory: Advisory
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The advisory row (``digest`` filled in, ``pk`` 0) and its affected rows.
+
+    The digest covers everything stored, so an unchanged record is recognised
+    without rewriting it.
+    """
+    row = _advisory_row(feed, 0, advisory, "")
+    affected_rows = [_affected_row(0, x) for x in advisory.affected]
+    body = _dumps([row, affected_rows])
+    row["digest"] = hashlib.sha256(body.encode()).hexdigest()
+    return row, affected_rows
 
 
 class AdvisoryStore:
@@ -474,7 +482,7 @@ class _FeedWriter:
             ("records", "added", "updated", "unchanged", "removed", "withdrawn"), 0
         )
         self.enrichment = 0
-        self._pending: list[tuple[int, Advisory, str]] = []
+        self._pending: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
         self._enrich: dict[str, list[dict[str, Any]]] = {}
 
     def add(self, record: Record) -> None:
@@ -488,9 +496,9 @@ class _FeedWriter:
         self.counts["records"] += 1
         self.counts["withdrawn"] += bool(advisory.withdrawn)
         self.seen.add(key)
-        digest = advisory_digest(advisory)
+        row, affected_rows = advisory_rows(self.feed, advisory)
         old = self.existing.get(key)
-        if old is not None and old[1] == digest:
+        if old is not None and old[1] == row["digest"]:
             self.counts["unchanged"] += 1
             return
         if old is not None:
@@ -499,8 +507,11 @@ class _FeedWriter:
         else:
             self.counts["added"] += 1
         self.changed.update((x.ecosystem, x.name) for x in advisory.affected)
-        self._pending.append((self.next_pk, advisory, digest))
-        self.existing[key] = (self.next_pk, digest)
+        row["pk"] = self.next_pk
+        for affected_row in affected_rows:
+            affected_row["advisory_pk"] = self.next_pk
+        self._pending.append((row, affected_rows))
+        self.existing[key] = (self.next_pk, row["digest"])
         self.next_pk += 1
         if len(self._pending) >= _BATCH:
             self.flush()
@@ -508,13 +519,8 @@ class _FeedWriter:
     def flush(self) -> None:
         if not self._pending:
             return
-        self.conn.execute(
-            insert(schema.advisories),
-            [_advisory_row(self.feed, *p) for p in self._pending],
-        )
-        affected_rows = [
-            _affected_row(pk, x) for pk, adv, _ in self._pending for x in adv.affected
-        ]
+        self.conn.execute(insert(schema.advisories), [row for row, _ in self._pending])
+        affected_rows = [x for _, rows in self._pending for x in rows]
         if affected_rows:
             self.conn.execute(insert(schema.affected), affected_rows)
         self._pending.clear()
