@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any, NoReturn, Protocol
 
-from sqlalchemy import Engine, and_, delete, func, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, func, select, update
 
 from seawall.errors import (
     BlobUnknown,
@@ -138,6 +138,43 @@ class _ManifestCache:
                 self._bytes -= len(dropped)
 
 
+# Pull times are written at most this often (seconds) per manifest and process.
+PULL_RECORD_INTERVAL = 60.0
+_PULLS_REMEMBERED = 100_000
+
+# The manifest lookups of every GET/HEAD, built once: building and compiling
+# a statement per request cost more than running it.
+_MANIFEST_COLUMNS: tuple[Any, ...] = (
+    t.manifests,
+    t.repositories.c.encryption_type,
+    t.repositories.c.kms_key,
+    t.repositories.c.created_at.label("repo_created_at"),
+)
+_MANIFEST_BY_DIGEST = (
+    select(*_MANIFEST_COLUMNS)
+    .join(t.repositories, t.repositories.c.id == t.manifests.c.repository_id)
+    .where(
+        t.repositories.c.name == bindparam("name"),
+        t.manifests.c.digest == bindparam("reference"),
+    )
+)
+_MANIFEST_BY_TAG = (
+    select(*_MANIFEST_COLUMNS)
+    .join(t.repositories, t.repositories.c.id == t.manifests.c.repository_id)
+    .join(
+        t.tags,
+        and_(
+            t.tags.c.repository_id == t.manifests.c.repository_id,
+            t.tags.c.digest == t.manifests.c.digest,
+        ),
+    )
+    .where(
+        t.repositories.c.name == bindparam("name"),
+        t.tags.c.name == bindparam("reference"),
+    )
+)
+
+
 class RegistryStore:
     """Repositories, blobs, upload sessions, manifests, tags and referrers."""
 
@@ -156,6 +193,8 @@ class RegistryStore:
         self.max_manifest_bytes = max_manifest_bytes
         self._clock = clock
         self._manifests = _ManifestCache()
+        # (repository, digest) -> when this process last wrote its pull time.
+        self._pulls_recorded: dict[tuple[str, str], float] = {}
 
     # -- repositories -------------------------------------------------------
 
@@ -655,31 +694,14 @@ class RegistryStore:
 
     def get_manifest(self, name: str, reference: str) -> tuple[StoredManifest, bytes]:
         """The manifest for a tag or digest, with its bytes; raises ManifestUnknown."""
-        columns: list[Any] = [
-            t.manifests,
-            t.repositories.c.encryption_type,
-            t.repositories.c.kms_key,
-            t.repositories.c.created_at.label("repo_created_at"),
-        ]
-        query = select(*columns).join(
-            t.repositories, t.repositories.c.id == t.manifests.c.repository_id
-        )
         if is_digest_reference(reference):
             Digest.parse(reference)
-            query = query.where(
-                t.repositories.c.name == name, t.manifests.c.digest == reference
-            )
+            query = _MANIFEST_BY_DIGEST
         else:
             validate_tag(reference)
-            query = query.join(
-                t.tags,
-                and_(
-                    t.tags.c.repository_id == t.manifests.c.repository_id,
-                    t.tags.c.digest == t.manifests.c.digest,
-                ),
-            ).where(t.repositories.c.name == name, t.tags.c.name == reference)
+            query = _MANIFEST_BY_TAG
         with self.engine.connect() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(query, {"name": name, "reference": reference}).first()
         if row is None:
             self._raise_unknown(name, reference)
         stored = self._stored_manifest(name, row)
@@ -721,7 +743,22 @@ class RegistryStore:
         )
 
     def record_pull(self, name: str, digest: Digest) -> None:
-        """Remember when a manifest was last pulled (for ECR's lastRecordedPullTime)."""
+        """Remember when a manifest was last pulled (for ECR's lastRecordedPullTime).
+
+        Written at most once per :data:`PULL_RECORD_INTERVAL` per manifest and
+        process (ECR itself refreshes the time at most daily), so that a pull
+        is not also a database write.
+        """
+        key, now = (name, str(digest)), self._clock()
+        last = self._pulls_recorded.get(key)
+        if last is not None and 0 <= now - last < PULL_RECORD_INTERVAL:
+            return
+        self._write_pull(name, digest)
+        if len(self._pulls_recorded) >= _PULLS_REMEMBERED:
+            self._pulls_recorded.clear()
+        self._pulls_recorded[key] = now
+
+    def _write_pull(self, name: str, digest: Digest) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 update(t.manifests)
