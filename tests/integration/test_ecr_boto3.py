@@ -665,3 +665,26 @@ def test_kms_encryption_configuration(ecr: Any) -> None:
     assert info.value.response["kmsError"] == "NotFoundException"
     with pytest.raises(ecr.exceptions.RepositoryNotFoundException):
         ecr.describe_repositories(repositoryNames=["kms/missing"])
+
+
+def test_calls_are_written_to_the_audit_trail(ecr: Any, server: LiveServer) -> None:
+    from seawall.auth.factory import make_audit_trail
+    from seawall.crypto.rootkey import load_or_create_root_key
+    from seawall.storage.metadata.db import make_engine
+
+    ecr.create_repository(repositoryName="audit/app", tags=[{"Key": "k", "Value": "v"}])
+    with pytest.raises(ecr.exceptions.ImageNotFoundException):
+        ecr.describe_images(repositoryName="audit/app", imageIds=[{"imageTag": "x"}])
+    engine = make_engine(f"sqlite:///{server.data_dir.resolve() / 'seawall.db'}")
+    trail = make_audit_trail(
+        engine, load_or_create_root_key(server.data_dir), account=ACCOUNT, region=REGION
+    )
+    try:
+        created = trail.query(repository="audit/app", event_name="CreateRepository")
+        failed = trail.query(repository="audit/app", event_name="DescribeImages")
+    finally:
+        engine.dispose()
+    assert created[0]["userIdentity"]["arn"] == f"arn:aws:iam::{ACCOUNT}:user/admin"
+    assert created[0]["requestParameters"]["tags"] == [{"Key": "k", "Value": "v"}]
+    assert failed[0]["errorCode"] == "ImageNotFoundException"
+    assert trail.verify().ok

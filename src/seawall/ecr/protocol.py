@@ -84,33 +84,37 @@ class EcrApi:
 
     def handle(self, call: _Call) -> Response:
         """Run one call through the pipeline; never raises."""
-        name = call.target
-        event = RegistryEvent(
-            name=name, source_ip=call.source_ip, request_id=call.request_id
-        )
+        event = [
+            RegistryEvent(
+                name=call.target.rpartition(".")[2] or call.target,
+                source_ip=call.source_ip,
+                request_id=call.request_id,
+            )
+        ]
         try:
-            output, event = self._run(call, event)
+            output = self._run(call, event)
         except EcrError as exc:
             if exc.code != "AccessDeniedException":  # the authorizer audits denials
-                self._audit(event, exc.code)
+                self._audit(event[0], exc.code)
             return _error_response(exc, call.request_id)
         except Exception:
             log.exception(
-                "ecr_request_failed", operation=name, request_id=call.request_id
+                "ecr_request_failed",
+                operation=event[0].name,
+                request_id=call.request_id,
             )
             error = EcrError("ServerException", "failed to process the request")
-            self._audit(event, error.code)
+            self._audit(event[0], error.code)
             return _error_response(error, call.request_id)
-        self._audit(event, None)
+        self._audit(event[0], None)
         return _json_response(200, output, call.request_id)
 
-    def _run(
-        self, call: _Call, event: RegistryEvent
-    ) -> tuple[dict[str, Any], RegistryEvent]:
+    def _run(self, call: _Call, event: list[RegistryEvent]) -> dict[str, Any]:
+        """The output of the call; ``event[0]`` learns who asked and about what."""
         operation = self._operation(call.target)
         verified = self.verifier.verify(call.signed)
         principal = verified.credential.principal
-        event = _with(event, principal=principal.arn)
+        event[0] = _with(event[0], principal=principal.arn)
         params = parse_input(self.model, operation.name, _json_body(call.signed.body))
         ctx = EcrContext(
             services=self.services,
@@ -124,14 +128,17 @@ class EcrApi:
         )
         ctx = replace(ctx, condition_context=_condition_context(ctx))
         resource = _resource(operation, ctx)
-        event = _with(
-            event, repository=params.get("repositoryName"), resources=(resource,)
+        event[0] = _with(
+            event[0],
+            repository=params.get("repositoryName"),
+            resources=(resource,),
+            parameters=audit_parameters(params),
         )
         self._authorize(ctx, operation, resource)
         output = self._invoke(operation, ctx)
         if operation.changes_state:
             self.verifier.remember(verified)
-        return output, event
+        return output
 
     def _operation(self, target: str) -> Operation:
         prefix, _, name = target.partition(".")
@@ -163,6 +170,24 @@ class EcrApi:
             self.services.events.emit(_with(event, error_code=error_code))
         except Exception:
             log.exception("ecr_audit_failed", operation=event.name)
+
+
+# Request members never copied into the audit trail: content, not intent.
+_UNAUDITED = frozenset(
+    {"imageManifest", "layerPartBlob", "policyText", "lifecyclePolicyText"}
+)
+_MAX_AUDITED_CHARS = 2048
+
+
+def audit_parameters(params: dict[str, Any]) -> dict[str, Any]:
+    """The request members worth recording: small, and no content or secrets."""
+    kept: dict[str, Any] = {}
+    for key, value in params.items():
+        if key in _UNAUDITED or key == "repositoryName":
+            continue
+        if len(json.dumps(value, default=str)) <= _MAX_AUDITED_CHARS:
+            kept[key] = value
+    return kept
 
 
 def _with(event: RegistryEvent, **changes: Any) -> RegistryEvent:
