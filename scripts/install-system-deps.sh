@@ -17,6 +17,8 @@ command -v php >/dev/null || need+=(php-cli)
 [ -e /usr/share/php/Composer/Semver/autoload.php ] || need+=(php-composer-semver)
 command -v java >/dev/null || need+=(default-jre-headless)
 [ -e /usr/share/java/maven-artifact-3.x.jar ] || need+=(libmaven3-core-java)
+[ -e /usr/share/java/commons-lang3.jar ] || need+=(libcommons-lang3-java)
+command -v javac >/dev/null || need+=(default-jdk-headless)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
 # bench/: load generators (wrk 4.1 cannot do HEAD, so hey measures HEAD).

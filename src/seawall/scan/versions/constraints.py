@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -57,40 +59,74 @@ def _holds(order: int, op: str) -> bool:
 _INTERVAL = re.compile(r"([\[(])([^\[\]()]*)([\])])")
 
 
-def _in_interval(scheme: KeyedScheme, version: str, interval: re.Match[str]) -> bool:
-    opening, body, closing = interval.groups()
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """One interval of a Maven or NuGet range; None is an open end."""
+
+    low: str | None
+    low_inclusive: bool
+    high: str | None
+    high_inclusive: bool
+
+    def contains(self, scheme: KeyedScheme, version: str) -> bool:
+        """Whether ``version`` lies inside, by ``scheme``'s ordering."""
+        if self.low is not None:
+            low_op = ">=" if self.low_inclusive else ">"
+            if not _holds(scheme.compare(version, self.low), low_op):
+                return False
+        if self.high is None:
+            return True
+        high_op = "<=" if self.high_inclusive else "<"
+        return _holds(scheme.compare(version, self.high), high_op)
+
+
+def _interval(scheme: KeyedScheme, match: re.Match[str]) -> Interval:
+    """One bracketed interval, refused where Maven's VersionRange refuses it."""
+    opening, body, closing = match.groups()
     bounds = body.split(",")
     if len(bounds) == 1:
         if (opening, closing) != ("[", "]") or not bounds[0]:
-            raise ValueError(f"{interval.group()} is neither [v] nor a pair")
-        return scheme.compare(version, bounds[0]) == 0
+            raise ValueError(f"a single version must be written [v], not {body!r}")
+        return Interval(bounds[0], True, bounds[0], True)
     if len(bounds) != 2:
-        raise ValueError(f"{interval.group()} has more than two bounds")
+        raise ValueError(f"{match.group()} has more than two bounds")
     low, high = bounds
-    low_op = ">=" if opening == "[" else ">"
-    if low and not _holds(scheme.compare(version, low), low_op):
-        return False
-    return not high or _holds(
-        scheme.compare(version, high), "<=" if closing == "]" else "<"
-    )
+    interval = Interval(low or None, opening == "[", high or None, closing == "]")
+    order = scheme.compare(high, low) if low and high else 1
+    if order < 0 or (
+        order == 0 and not (interval.low_inclusive and interval.high_inclusive)
+    ):
+        raise ValueError(f"{match.group()} defies version ordering")
+    return interval
+
+
+def parse_intervals(scheme: KeyedScheme, constraint: str) -> list[Interval]:
+    """The intervals of ``(,1.0],[1.2,)``; ValueError when malformed."""
+    text = re.sub(r"\s+", "", constraint)
+    intervals = [_interval(scheme, m) for m in _INTERVAL.finditer(text)]
+    if not intervals or _INTERVAL.sub("", text).strip(","):
+        raise ValueError("not a list of [a,b) ranges")
+    for before, after in itertools.pairwise(intervals):
+        if before.high is not None and (
+            after.low is None or scheme.compare(after.low, before.high) < 0
+        ):
+            raise ValueError("ranges overlap or are out of order")
+    return intervals
 
 
 def _satisfies_intervals(
     scheme: KeyedScheme, version: str, constraint: str, bare_op: str
 ) -> bool:
-    text = re.sub(r"\s+", "", constraint)
+    text = constraint.strip()
     if not text:
         raise _bad(scheme.name, constraint, "empty")
     if text[0] not in "[(":
         return _holds(scheme.compare(version, text), bare_op)
-    intervals = list(_INTERVAL.finditer(text))
-    rest = _INTERVAL.sub("", text)
-    if not intervals or rest.strip(","):
-        raise _bad(scheme.name, constraint, "not a list of [a,b) ranges")
     try:
-        return any(_in_interval(scheme, version, i) for i in intervals)
+        intervals = parse_intervals(scheme, text)
     except ValueError as exc:
         raise _bad(scheme.name, constraint, str(exc)) from exc
+    return any(i.contains(scheme, version) for i in intervals)
 
 
 # RubyGems requirements.

@@ -266,3 +266,52 @@ def gem_requirement(rng: random.Random) -> str:
 def gem_requirement_pairs(count: int, seed: int) -> list[Pair]:
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     return [(gem_version(rng), gem_requirement(rng)) for _ in range(count)]
+
+
+def maven_range(rng: random.Random) -> str:
+    """A Maven version range: one or two intervals, or an exact version."""
+
+    def bound() -> str:
+        return (
+            maven_version(rng)
+            if rng.random() < 0.3
+            else _pick(
+                rng, "1.0", "1.2", "2.0", "2.0.1", "1.5-SNAPSHOT", "2.0-rc1", "3"
+            )
+        )
+
+    intervals = []
+    for _ in range(rng.randint(1, 2)):
+        shape = rng.random()
+        if shape < 0.15:
+            intervals.append(f"[{bound()}]")
+            continue
+        low = "" if shape < 0.3 else bound()
+        high = "" if 0.3 <= shape < 0.45 else bound()
+        intervals.append(_pick(rng, "[", "(") + f"{low},{high}" + _pick(rng, "]", ")"))
+    return ",".join(intervals)
+
+
+def maven_range_pairs(count: int, seed: int) -> list[Pair]:
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    versions = (
+        "0.9",
+        "1.0",
+        "1.1",
+        "1.2",
+        "1.5",
+        "1.5-SNAPSHOT",
+        "2.0-rc1",
+        "2.0",
+        "2.0.0",
+        "2.0.1",
+        "3",
+        "3.0-ga",
+    )
+    return [
+        (
+            rng.choice(versions) if rng.random() < 0.6 else maven_version(rng),
+            maven_range(rng),
+        )
+        for _ in range(count)
+    ]

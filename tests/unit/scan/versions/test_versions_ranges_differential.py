@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from seawall.errors import InvalidInput
 from seawall.scan.versions import satisfies_constraint, satisfies_npm_range
 from tests.unit.scan.versions import generators, tools
@@ -65,3 +67,16 @@ def test_gem_requirements_match_gem_requirement() -> None:
         return satisfies_constraint("RubyGems", version, constraint)
 
     assert _diff(pairs, _ours(check, pairs), theirs) == []
+
+
+def test_maven_ranges_match_version_range(tmp_path: Path) -> None:
+    pairs = generators.maven_range_pairs(3000, 14)
+    theirs = tools.maven_range_contains(pairs, tmp_path)
+
+    def check(version: str, constraint: str) -> bool:
+        return satisfies_constraint("Maven", version, constraint)
+
+    ours = _ours(check, pairs)
+    # Maven accepts a range whose bounds are out of order and then matches
+    # nothing; Seawall matches nothing too. Both refuse malformed brackets.
+    assert _diff(pairs, ours, theirs) == []

@@ -19,6 +19,7 @@ from tests.helpers import IN_CI, require_tool
 
 Pair = tuple[str, str]
 MAVEN_JAR = Path("/usr/share/java/maven-artifact-3.x.jar")
+COMMONS_LANG3_JAR = Path("/usr/share/java/commons-lang3.jar")
 COMPOSER_AUTOLOAD = Path("/usr/share/php/Composer/Semver/autoload.php")
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "seawall-tests"
 
@@ -199,3 +200,43 @@ def node_run(items: list[tuple[str, str, str]]) -> list[int | None]:
     package = node_semver_dir()
     out = _run(["node", "-e", _NODE, str(package)], json.dumps(items))
     return list(json.loads(out))
+
+
+_MAVEN_RANGE_JAVA = """
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import org.apache.maven.artifact.versioning.DefaultArtifactVersion;
+import org.apache.maven.artifact.versioning.InvalidVersionSpecificationException;
+import org.apache.maven.artifact.versioning.VersionRange;
+
+public class RangeCheck {
+    public static void main(String[] args) throws Exception {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, "UTF-8"));
+        for (String line; (line = in.readLine()) != null; ) {
+            String[] pair = line.split("\\t", 2);
+            try {
+                VersionRange range = VersionRange.createFromVersionSpec(pair[1]);
+                boolean inside = range.containsVersion(new DefaultArtifactVersion(pair[0]));
+                System.out.println(inside ? "1" : "0");
+            } catch (InvalidVersionSpecificationException e) {
+                System.out.println("null");
+            }
+        }
+    }
+}
+"""
+
+
+def maven_range_contains(pairs: list[Pair], workdir: Path) -> list[bool | None]:
+    """Maven's VersionRange.containsVersion over (version, range) pairs."""
+    require_tool("javac")
+    jar = require_file(MAVEN_JAR, "libmaven3-core-java")
+    (workdir / "RangeCheck.java").write_text(_MAVEN_RANGE_JAVA)
+    _run(
+        ["javac", "-cp", str(jar), "-d", str(workdir), str(workdir / "RangeCheck.java")]
+    )
+    lang3 = require_file(COMMONS_LANG3_JAR, "libcommons-lang3-java")
+    classpath = f"{jar}:{lang3}:{workdir}"
+    text = "".join(f"{v}\t{r}\n" for v, r in pairs)
+    out = _run(["java", "-cp", classpath, "RangeCheck"], text)
+    return [None if x == "null" else x == "1" for x in out.split()]
