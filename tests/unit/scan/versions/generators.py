@@ -315,3 +315,32 @@ def maven_range_pairs(count: int, seed: int) -> list[Pair]:
         )
         for _ in range(count)
     ]
+
+
+def python_legacy_version(rng: random.Random) -> str:
+    """Versions pip once installed that PEP 440 refuses, and some it accepts."""
+    parts = [_number(rng)]
+    for _ in range(rng.randint(0, 4)):
+        sep = _pick(rng, ".", ".", "-", "", "_")
+        word = _pick(
+            rng,
+            _number(rng),
+            "m",
+            "final",
+            "beta",
+            "svn",
+            "r",
+            "dev",
+            "pre",
+            "preview",
+            "rc",
+            "p",
+            "fix",
+            "git",
+            "SNAPSHOT",
+            "a",
+            "c",
+            "post",
+        )
+        parts.append(sep + word)
+    return "".join(parts)

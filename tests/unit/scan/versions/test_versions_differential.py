@@ -134,3 +134,14 @@ def test_pep440_matches_packaging() -> None:
         va, vb = Version(a), Version(b)
         theirs.append((va > vb) - (va < vb))
     assert _mismatches(pairs, _ours("PyPI", pairs), theirs) == []
+
+
+def test_pypi_legacy_versions_match_packaging_21() -> None:
+    # packaging 21.3 is the last release with LegacyVersion, whose ordering
+    # Seawall keeps for versions PEP 440 refuses.
+    pairs = generators.pairs(generators.python_legacy_version, 4000, 9)
+    answers = tools.packaging21_compare(pairs)
+    legacy = sum(1 for _, is_legacy in answers if is_legacy)
+    assert len(pairs) * 0.2 < legacy < len(pairs) * 0.9
+    theirs = [order for order, _ in answers]
+    assert _mismatches(pairs, _ours("PyPI", pairs), theirs) == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,54 @@ def maven_range_contains(pairs: list[Pair], workdir: Path) -> list[bool | None]:
     text = "".join(f"{v}\t{r}\n" for v, r in pairs)
     out = _run(["java", "-cp", classpath, "RangeCheck"], text)
     return [None if x == "null" else x == "1" for x in out.split()]
+
+
+_PACKAGING_21 = r"""
+import json, sys, warnings
+warnings.simplefilter("ignore")
+from packaging.version import LegacyVersion, parse
+out = []
+for a, b in json.load(sys.stdin):
+    va, vb = parse(a), parse(b)
+    out.append([(va > vb) - (va < vb), isinstance(va, LegacyVersion)])
+json.dump(out, sys.stdout)
+"""
+
+
+def packaging21_compare(pairs: list[Pair]) -> list[list[int | bool]]:
+    """packaging 21.3 (the last with LegacyVersion): [order, a is legacy]."""
+    target = CACHE / "packaging-21.3"
+    if not (target / "packaging" / "version.py").exists():
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--disable-pip-version-check",
+                "--target",
+                str(target),
+                "packaging==21.3",
+            ],
+            timeout=180,
+        )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(target)!r})\n" + _PACKAGING_21,
+        ],
+        input=json.dumps(pairs),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"packaging 21.3 failed: {done.stderr[-2000:]}")
+    return list(json.loads(done.stdout))
