@@ -151,3 +151,33 @@ def push_image(ecr: Any, repo: str, tag: str | None, salt: str) -> tuple[str, st
     ]
     assert image["imageManifestMediaType"] == OCI_MANIFEST
     return image["imageId"]["imageDigest"], manifest
+
+
+def create_user(
+    server: LiveServer, name: str, policy: dict[str, Any]
+) -> tuple[str, str]:
+    """A user with one identity policy in ``server``'s database: (key id, secret).
+
+    Written through access control's own stores, as an administrator's tool
+    would; the server sees the change within its refresh interval (1 s).
+    """
+    from seawall.auth.factory import build_auth
+    from seawall.auth.principals import PrincipalKind
+    from seawall.crypto.rootkey import load_or_create_root_key
+    from seawall.storage.metadata.db import make_engine
+
+    engine = make_engine(f"sqlite:///{server.data_dir.resolve() / 'seawall.db'}")
+    try:
+        auth = build_auth(
+            engine,
+            load_or_create_root_key(server.data_dir),
+            account="000000000000",
+            region=REGION,
+        )
+        principal = auth.identities.create_principal(name, PrincipalKind.USER)
+        auth.policies.put_policy(f"{name}-policy", json.dumps(policy))
+        auth.policies.attach(f"{name}-policy", "principal", principal.principal_id)
+        key = auth.keys.create(name)
+    finally:
+        engine.dispose()
+    return key.access_key_id, key.secret_access_key

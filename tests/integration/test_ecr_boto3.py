@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from tests.integration.conftest import ADMIN_CREDS
 from tests.integration.ecr_support import (
     OCI_MANIFEST,
     REGION,
+    create_user,
     digest_of,
     ecr_client,
     push_image,
@@ -688,3 +690,52 @@ def test_calls_are_written_to_the_audit_trail(ecr: Any, server: LiveServer) -> N
     assert created[0]["requestParameters"]["tags"] == [{"Key": "k", "Value": "v"}]
     assert failed[0]["errorCode"] == "ImageNotFoundException"
     assert trail.verify().ok
+
+
+def test_identity_policies_and_resource_tags_decide(
+    ecr: Any, server: LiveServer
+) -> None:
+    blue = ecr.create_repository(
+        repositoryName="access/blue", tags=[{"Key": "team", "Value": "blue"}]
+    )["repository"]["repositoryArn"]
+    ecr.create_repository(repositoryName="access/red")
+    key_id, secret = create_user(
+        server,
+        "blue-reader",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "ecr:GetAuthorizationToken",
+                    "Resource": "*",
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": ["ecr:Describe*", "ecr:List*"],
+                    "Resource": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/*",
+                    "Condition": {"StringEquals": {"aws:ResourceTag/team": "blue"}},
+                },
+            ],
+        },
+    )
+    reader = ecr_client(server, key_id=key_id, secret=secret)
+    time.sleep(1.2)  # the server re-reads access changes every second
+    names = [
+        r["repositoryName"] for r in reader.describe_repositories()["repositories"]
+    ]
+    assert names == ["access/blue"]
+    assert reader.list_images(repositoryName="access/blue")["imageIds"] == []
+    for call in (
+        lambda: reader.list_images(repositoryName="access/red"),
+        lambda: reader.create_repository(repositoryName="access/new"),
+        lambda: reader.describe_repositories(repositoryNames=["access/red"]),
+    ):
+        with pytest.raises(ClientError) as info:
+            call()
+        assert _code(info) == "AccessDeniedException"
+    # Retagging takes the repository out of the reader's reach at once.
+    ecr.tag_resource(resourceArn=blue, tags=[{"Key": "team", "Value": "green"}])
+    with pytest.raises(ClientError) as info:
+        reader.list_images(repositoryName="access/blue")
+    assert _code(info) == "AccessDeniedException"

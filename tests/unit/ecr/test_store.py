@@ -1,7 +1,8 @@
-"""ECR-only repository attributes on a real (SQLite) metadata database."""
+"""ECR-only repository attributes on real SQLite and PostgreSQL databases."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,17 +11,26 @@ from seawall.ecr.errors import EcrError
 from seawall.ecr.store import EcrStore, tags_by_repository_name
 from seawall.storage.metadata.db import make_engine, migrate
 from seawall.storage.metadata.schema import repositories
+from tests.pgserver import create_database
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> tuple[EcrStore, int]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'meta.db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[EcrStore, int]]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'meta.db'}"
+    else:
+        url = create_database(request.getfixturevalue("postgres_url"))
+        url = url.replace("postgresql://", "postgresql+psycopg://")
+    engine = make_engine(url)
     migrate(engine)
     with engine.begin() as conn:
         repo_id = conn.execute(
             repositories.insert().values(name="team/app", created_at=1.0)
         ).inserted_primary_key[0]
-    return EcrStore(engine, lambda: 100.0), int(repo_id)
+    yield EcrStore(engine, lambda: 100.0), int(repo_id)
+    engine.dispose()
 
 
 def test_defaults_for_a_repository_never_written(store: tuple[EcrStore, int]) -> None:
