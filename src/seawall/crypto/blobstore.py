@@ -181,9 +181,9 @@ class EncryptedBlobWriter:
         for hasher in self._hashers.values():
             hasher.update(data)
         self._size += len(data)
-        sealed = self._sealer.feed(data)
+        sealed = self._sealer.seal(data)
         if sealed:
-            self._emit(b"".join(sealed))
+            self._emit(bytes(sealed))
 
     def commit(self, expected: Digest) -> Digest:
         """Verify the plaintext digest, then store and record the sealed object.

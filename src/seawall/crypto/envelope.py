@@ -123,21 +123,46 @@ class ChunkSealer:
         return bytes(self._pending)
 
     def feed(self, data: bytes | memoryview) -> list[bytes]:
-        records: list[bytes] = []
+        """The records of the chunks ``data`` completes, one by one."""
+        sealed = self.seal(data)
+        size = self._size + OVERHEAD
+        return [bytes(sealed[i : i + size]) for i in range(0, len(sealed), size)]
+
+    def seal(self, data: bytes | memoryview) -> bytearray:
+        """The records of the chunks ``data`` completes, back to back."""
         view = memoryview(data)
+        count = (len(self._pending) + len(view)) // self._size
+        out = bytearray(count * (self._size + OVERHEAD))
+        target = memoryview(out)
         if self._pending:
             take = min(self._size - len(self._pending), len(view))
             self._pending += view[:take]
             view = view[take:]
             if len(self._pending) < self._size:
-                return records
-            records.append(self._seal(self._pending, last=False))
+                return out
+            self._seal_into(self._pending, target)
+            target = target[self._size + OVERHEAD :]
             self._pending = bytearray()
         while len(view) >= self._size:
-            records.append(self._seal(view[: self._size], last=False))
+            self._seal_into(view[: self._size], target)
+            target = target[self._size + OVERHEAD :]
             view = view[self._size :]
         self._pending += view
-        return records
+        return out
+
+    def _seal_into(
+        self, plain: bytes | bytearray | memoryview, out: memoryview
+    ) -> None:
+        nonce = os.urandom(NONCE_SIZE)
+        out[:NONCE_SIZE] = nonce
+        end = NONCE_SIZE + len(plain) + TAG_SIZE
+        self._aead.encrypt_into(
+            nonce,
+            plain,
+            chunk_aad(self._prefix, self.index, False),
+            out[NONCE_SIZE:end],
+        )
+        self.index += 1
 
     def finish(self) -> bytes:
         return self._seal(self._pending, last=True, advance=False)
@@ -179,21 +204,30 @@ class ChunkOpener:
 def records(pieces: Iterable[bytes], record_size: int, count: int) -> Iterator[bytes]:
     """Regroup a byte stream into ``count`` records of ``record_size`` bytes.
 
-    The last record may be shorter (a final chunk). IntegrityError when the
-    stream ends early or runs on past the expected records.
+    The last record may be shorter (a final chunk). Records that lie inside
+    one piece are views of it, not copies. IntegrityError when the stream
+    ends early or runs on past the expected records.
     """
-    buffer = bytearray()
+    carry = bytearray()
     produced = 0
     for piece in pieces:
-        buffer += piece
-        start = 0
-        while len(buffer) - start >= record_size and produced < count - 1:
-            yield bytes(buffer[start : start + record_size])
-            start += record_size
+        view = memoryview(piece)
+        if carry and produced < count - 1:
+            take = min(record_size - len(carry), len(view))
+            carry += view[:take]
+            view = view[take:]
+            if len(carry) < record_size:
+                continue
+            yield bytes(carry)
+            carry = bytearray()
             produced += 1
-        del buffer[:start]
-    if produced != count - 1 or not buffer or len(buffer) > record_size:
+        while len(view) >= record_size and produced < count - 1:
+            yield view[:record_size]  # type: ignore[misc]
+            view = view[record_size:]
+            produced += 1
+        carry += view
+    if produced != count - 1 or not carry or len(carry) > record_size:
         raise IntegrityError(
             "failed to open sealed object: it is truncated or has extra bytes"
         )
-    yield bytes(buffer)
+    yield bytes(carry)

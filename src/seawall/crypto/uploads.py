@@ -34,6 +34,7 @@ from seawall.crypto.envelope import (
     Header,
     records,
 )
+from seawall.crypto.hashing import HashPipe
 from seawall.crypto.keys import KeyManager, WrappedKey
 from seawall.crypto.objects import SealedObject
 from seawall.crypto.tables import crypto_uploads
@@ -130,19 +131,23 @@ class EncryptedUploadStore:
         sealer = ChunkSealer(data_key, session.header, index=session.tail_index)
         sealer.feed(opener.open(session.tail[:], session.tail_index, True))
         hashes = self._take_hashes(session)
+        pipe = None if hashes is None else HashPipe(hashes.plain, hashes.sealed)
         received = [session.size]
+        record = session.header.chunk_size + OVERHEAD
 
         def sealed_records() -> Iterator[bytes]:
             for data in chunks:
                 received[0] += len(data)
-                sealed = sealer.feed(data)
-                _track(hashes, data, sealed)
+                sealed = bytes(sealer.seal(data))
+                _track(pipe, hashes, data, sealed, len(sealed) // record)
                 if sealed:
-                    yield b"".join(sealed)
+                    yield sealed
 
         try:
             self.inner.append(session_id, sealed_records())
         finally:
+            if pipe is not None:
+                pipe.close()
             self._save(session, sealer, received[0], hashes)
         return received[0]
 
@@ -322,15 +327,20 @@ def _context(session_id: str, header: Header) -> bytes:
     return f"seawall/upload-key/v1|{session_id}|{header.object_id.hex()}".encode()
 
 
-def _track(hashes: _Hashes | None, data: bytes, sealed: list[bytes]) -> None:
+def _track(
+    pipe: HashPipe | None,
+    hashes: _Hashes | None,
+    data: bytes,
+    sealed: bytes,
+    count: int,
+) -> None:
     """Fold received plaintext and newly sealed chunks into the running hashes."""
-    if hashes is None:
+    if pipe is None or hashes is None:
         return
-    hashes.plain.update(data)
+    pipe.feed(0, data)
+    pipe.feed(1, sealed)
     hashes.size += len(data)
-    for record in sealed:
-        hashes.sealed.update(record)
-    hashes.full_chunks += len(sealed)
+    hashes.full_chunks += count
 
 
 def _blob_object(

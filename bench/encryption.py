@@ -1,0 +1,256 @@
+"""Encrypted versus unencrypted Seawall, side by side in one run.
+
+Two ``seawall serve`` processes on loopback differ only in
+``SEAWALL_ENCRYPTION`` (true, the default, versus false, a benchmark-only
+switch). The same client pushes a blob monolithically and in chunks and
+pulls it back from each, alternating who goes first; each figure is the
+median of ``--repeats`` runs. A second table sweeps
+``SEAWALL_ENCRYPTION_CHUNK_SIZE`` on a smaller blob to show why the default
+was chosen. Run ``python -m bench.encryption`` from the repository root; the
+result replaces the "Encryption at rest" section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import (
+    MIB,
+    Payload,
+    PeakRss,
+    free_port,
+    markdown_table,
+    median,
+    running,
+    scratch_dir,
+    write_section,
+)
+from bench.registry import Client, Target
+
+COMMAND = ".venv/bin/python -m bench.encryption"
+TARGET_RATIO = 0.9
+SWEEP_SIZES = (16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024)
+
+
+@contextlib.contextmanager
+def seawall(workdir: Path, name: str, **settings: str) -> Iterator[Target]:
+    """``seawall serve`` with a fresh data directory and ``settings``."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEAWALL_")}
+    env |= {"SEAWALL_DATA_DIR": str(workdir / "data")}
+    env |= {"SEAWALL_LISTEN": f"127.0.0.1:{port}", "SEAWALL_AUTH_ENABLED": "false"}
+    env |= {f"SEAWALL_{key.upper()}": value for key, value in settings.items()}
+    base = f"http://127.0.0.1:{port}"
+    argv = [str(Path(sys.executable).parent / "seawall"), "serve"]
+    with running(argv, f"{base}/v2/", workdir / "server.log", env) as proc:
+        yield Target(name, base, proc.pid)
+
+
+Samples = dict[str, dict[str, list[float]]]
+
+
+def _record(samples: Samples, measure: str, name: str, value: float) -> None:
+    samples.setdefault(measure, {}).setdefault(name, []).append(value)
+
+
+def _rate(size: int, action: object, *args: object) -> float:
+    started = time.perf_counter()
+    action(*args)  # type: ignore[operator]
+    return size / 1e6 / (time.perf_counter() - started)
+
+
+def blob_round(
+    target: Target, size: int, seed: int, chunk: int, samples: Samples
+) -> None:
+    """Push monolithic, pull, push chunked: MB/s of each into ``samples``."""
+    client = Client(target.base_url)
+    repo = f"bench/enc-{seed}"
+    try:
+        mono, chunked = Payload(size, 2 * seed), Payload(size, 2 * seed + 1)
+        with PeakRss(target.pid) as rss:
+            _record(
+                samples,
+                "push monolithic",
+                target.name,
+                _rate(size, client.push_monolithic, repo, mono, mono.digest()),
+            )
+        _record(samples, "rss", target.name, rss.peak / MIB)
+        _record(
+            samples,
+            "pull",
+            target.name,
+            _rate(size, _pull, client, repo, mono.digest(), size),
+        )
+        _record(
+            samples,
+            "push chunked",
+            target.name,
+            _rate(size, client.push_chunked, repo, chunked, chunked.digest(), chunk),
+        )
+    finally:
+        client.close()
+
+
+def _pull(client: Client, repo: str, digest: str, size: int) -> None:
+    got = client.pull(repo, digest)
+    if got != size:
+        raise RuntimeError(f"failed: pulled {got} of {size} bytes")
+
+
+@dataclass(frozen=True)
+class Options:
+    size: int
+    chunk: int
+    repeats: int
+    sweep_size: int
+    workdir: Path | None
+    write: bool
+
+
+def compare(options: Options) -> Samples:
+    """Encrypted against unencrypted, alternating, ``repeats`` rounds."""
+    samples: Samples = {}
+    with contextlib.ExitStack() as stack:
+        targets = [
+            stack.enter_context(
+                seawall(
+                    stack.enter_context(scratch_dir(options.workdir, f"bench-{name}-")),
+                    name,
+                    encryption=flag,
+                )
+            )
+            for name, flag in (("encrypted", "true"), ("plain", "false"))
+        ]
+        for round_ in range(options.repeats):
+            order = targets if round_ % 2 == 0 else targets[::-1]
+            for target in order:
+                blob_round(target, options.size, round_, options.chunk, samples)
+                print(f"  round {round_ + 1}: {target.name} done", flush=True)
+    return samples
+
+
+def sweep(options: Options) -> Samples:
+    """Encrypted push and pull at several chunk sizes, one server each."""
+    samples: Samples = {}
+    for round_ in range(options.repeats):
+        for chunk_size in SWEEP_SIZES:
+            name = f"{chunk_size // 1024} KiB"
+            with (
+                scratch_dir(options.workdir, "bench-sweep-") as workdir,
+                seawall(workdir, name, encryption_chunk_size=str(chunk_size)) as target,
+            ):
+                blob_round(target, options.sweep_size, round_, options.chunk, samples)
+            print(f"  sweep round {round_ + 1}: {name} done", flush=True)
+    return samples
+
+
+_MEASURES = (
+    ("push monolithic", "push, monolithic (MB/s)"),
+    ("push chunked", "push, 16 MiB chunks (MB/s)"),
+    ("pull", "pull (MB/s)"),
+)
+
+
+def render(compared: Samples, swept: Samples, options: Options) -> str:
+    size = f"{options.size // MIB} MiB"
+    rows = []
+    for key, label in _MEASURES:
+        enc = median(compared[key]["encrypted"])
+        plain = median(compared[key]["plain"])
+        ratio = enc / plain
+        met = "yes" if ratio >= TARGET_RATIO else "**no**"
+        rows.append(
+            [
+                f"{label}, {size}",
+                f"{enc:,.0f}",
+                f"{plain:,.0f}",
+                f"{ratio:.2f}x",
+                f">= {TARGET_RATIO}x",
+                met,
+            ]
+        )
+    rss = {name: max(v) for name, v in compared["rss"].items()}
+    rows.append(
+        [
+            f"peak server RSS during {size} push (MiB)",
+            f"{rss['encrypted']:,.0f}",
+            f"{rss['plain']:,.0f}",
+            f"{rss['encrypted'] / rss['plain']:.2f}x",
+            "-",
+            "-",
+        ]
+    )
+    table = markdown_table(
+        ["measure", "encrypted", "unencrypted", "ratio", "target", "met"], rows
+    )
+    sweep_rows = [
+        [name] + [f"{median(swept[key][name]):,.0f}" for key, _ in _MEASURES]
+        for name in (f"{c // 1024} KiB" for c in SWEEP_SIZES)
+    ]
+    sweep_table = markdown_table(
+        ["chunk size", "push mono (MB/s)", "push chunked (MB/s)", "pull (MB/s)"],
+        sweep_rows,
+    )
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"""\
+{os.cpu_count()} CPUs shared with other work; {when}.
+
+Command (repository root):
+
+```
+{COMMAND}
+```
+
+{table}
+
+Both servers are `seawall serve` on the embedded default (SQLite, local
+directory), access control off, differing only in `SEAWALL_ENCRYPTION`;
+each figure is the median of {options.repeats} alternating runs with the
+client of bench/registry.py. Ratios are encrypted / unencrypted.
+
+Chunk size sweep ({options.sweep_size // MIB} MiB blob, encrypted, medians of
+{options.repeats} runs, one fresh server per size):
+
+{sweep_table}
+"""
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m bench.encryption")
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--sweep-mib", type=int, default=256)
+    parser.add_argument("--chunk-mib", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    return Options(
+        args.size_mib * MIB,
+        args.chunk_mib * MIB,
+        args.repeats,
+        args.sweep_mib * MIB,
+        args.workdir,
+        not args.no_write,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    options = parse_args(argv)
+    compared = compare(options)
+    swept = sweep(options)
+    section = render(compared, swept, options)
+    print(section)
+    if options.write:
+        write_section("Encryption at rest", section)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Hashing beside the sealing: a helper thread feeds the running hashes.
+
+An encrypted push hashes twice more than a plain one: the plaintext (to
+verify the client's digest) and the sealed bytes (the inner driver names
+objects by their digest). hashlib releases the GIL on large updates, so a
+helper thread does both while the request thread seals and writes.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Any
+
+_DONE = object()
+
+
+class HashPipe:
+    """Feeds ``hashers[i]`` with what ``feed(i, data)`` sends, in order.
+
+    ``close`` waits until everything sent is hashed (re-raising a failure of
+    the helper thread). Memory stays bounded: ``feed`` blocks when the
+    helper is ``depth`` pieces behind.
+    """
+
+    def __init__(self, *hashers: Any, depth: int = 8, batch: int = 1 << 20) -> None:
+        self.hashers = hashers
+        self._batch = batch
+        self._pending: list[list[bytes]] = [[] for _ in hashers]
+        self._sizes = [0] * len(hashers)
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def feed(self, index: int, data: bytes) -> None:
+        """Queue ``data`` for ``hashers[index]`` (handed over about 1 MiB at a time)."""
+        if not data:
+            return
+        self._pending[index].append(data)
+        self._sizes[index] += len(data)
+        if self._sizes[index] >= self._batch:
+            self._flush(index)
+
+    def close(self) -> None:
+        for index in range(len(self.hashers)):
+            self._flush(index)
+        self._queue.put(_DONE)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _flush(self, index: int) -> None:
+        if self._pending[index]:
+            self._queue.put((index, self._pending[index]))
+            self._pending[index], self._sizes[index] = [], 0
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not _DONE:
+            if self._error is not None:
+                continue
+            try:
+                hasher = self.hashers[item[0]]
+                for data in item[1]:
+                    hasher.update(data)
+            except BaseException as exc:  # reported by close()
+                self._error = exc
