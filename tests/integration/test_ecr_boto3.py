@@ -739,3 +739,61 @@ def test_identity_policies_and_resource_tags_decide(
     with pytest.raises(ClientError) as info:
         reader.list_images(repositoryName="access/blue")
     assert _code(info) == "AccessDeniedException"
+
+
+@pytest.mark.parametrize("offset", [timedelta(minutes=-20), timedelta(minutes=20)])
+def test_clock_skew_is_refused(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch, offset: timedelta
+) -> None:
+    import botocore.auth
+
+    skewed = datetime.now(UTC).replace(tzinfo=None) + offset
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: skewed)
+    with pytest.raises(ClientError) as info:
+        ecr_client(server).describe_repositories()
+    assert _code(info) == "InvalidSignatureException"
+    assert "Signature" in info.value.response["Error"]["Message"]
+
+
+def _signed_post(server: LiveServer, operation: str, body: dict[str, Any]) -> Any:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from tests.integration.conftest import ADMIN_KEY_ID, ADMIN_SECRET
+
+    request = AWSRequest(
+        method="POST",
+        url=server.url + "/",
+        data=json.dumps(body).encode(),
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": f"AmazonEC2ContainerRegistry_V20150921.{operation}",
+        },
+    )
+    SigV4Auth(Credentials(ADMIN_KEY_ID, ADMIN_SECRET), "ecr", REGION).add_auth(request)
+    return request
+
+
+def test_a_captured_state_change_cannot_be_replayed(
+    ecr: Any, server: LiveServer
+) -> None:
+    arn = ecr.create_repository(repositoryName="replay/app")["repository"][
+        "repositoryArn"
+    ]
+    request = _signed_post(
+        server,
+        "TagResource",
+        {"resourceArn": arn, "tags": [{"Key": "stage", "Value": "old"}]},
+    )
+    headers = dict(request.headers.items())
+    first = httpx.post(request.url, content=request.body, headers=headers)
+    assert first.status_code == 200
+    ecr.tag_resource(resourceArn=arn, tags=[{"Key": "stage", "Value": "new"}])
+    time.sleep(6)
+    replayed = httpx.post(request.url, content=request.body, headers=headers)
+    assert replayed.status_code == 400
+    assert replayed.json()["__type"] == "InvalidSignatureException"
+    assert ecr.list_tags_for_resource(resourceArn=arn)["tags"] == [
+        {"Key": "stage", "Value": "new"}
+    ]
