@@ -118,9 +118,12 @@ def test_go_binary_from_debian(debian_inventory: Inventory) -> None:
     # Debian records the toolchain in Built-Using: golang-1.19 (= 1.19.8-2).
     toolchain = control.split("golang-1.19 (= ", 1)[1].split("-", 1)[0]
     stdlib = next(p for p in go if p.name == "stdlib")
-    assert stdlib.version == f"v{toolchain}"
+    assert stdlib.version == f"go{toolchain}"
     assert stdlib.locations[0].path == "/usr/bin/fzf"
-    assert stdlib.purl == f"pkg:golang/stdlib@v{toolchain}"
+    assert stdlib.purl == f"pkg:golang/stdlib@{toolchain}"
+    # A GOPATH build names its main package only.
+    main = next(p for p in go if p.metadata.get("main"))
+    assert (main.name, main.version) == ("github.com/junegunn/fzf", "(devel)")
 
 
 def test_java_archives_outside_os_packages(debian_inventory: Inventory) -> None:

@@ -9,7 +9,6 @@ duplicates (the same package seen through several files) are merged.
 from __future__ import annotations
 
 import dataclasses
-import posixpath
 from collections.abc import Iterable
 from typing import Any
 
@@ -125,31 +124,26 @@ def _facts_lists(entries: list[Entry]) -> list[list[dict[str, Any]]]:
     return [e.facts["owns-many"] for e in entries if "owns-many" in e.facts]
 
 
-def _owner_of(path: str, owners: dict[str, str]) -> str | None:
-    while path not in ("/", ""):
-        if path in owners:
-            return owners[path]
-        path = posixpath.dirname(path)
-    return None
-
-
 def _attribute(packages: list[Package], owners: dict[str, str]) -> list[Package]:
-    if not owners:
-        return packages
+    """Fold language packages into the OS package that owns their file.
+
+    Ownership is by exact file (the METADATA, package.json or jar the
+    language package was found at), never by directory: directories such as
+    ``dist-packages`` are listed by many OS packages.
+    """
+    present = {f"{p.type}:{p.name}": p for p in packages if p.type in OS_TYPES}
     folded: dict[str, list[str]] = {}
     kept = []
     for package in packages:
         owner = None
         if package.type in ATTRIBUTABLE and package.locations:
-            owner = _owner_of(package.locations[0].path, owners)
-        if owner is None:
+            owner = owners.get(package.locations[0].path)
+        if owner is None or owner not in present:
             kept.append(package)
         else:
             folded.setdefault(owner, []).append(package.purl)
-    for package in kept:
-        extra = folded.get(f"{package.type}:{package.name}")
-        if extra:
-            package.metadata["languagePackages"] = sorted(set(extra))
+    for owner, purls in folded.items():
+        present[owner].metadata["languagePackages"] = sorted(set(purls))
     return kept
 
 

@@ -10,6 +10,7 @@ Go string headers. The module text has ``path``, ``mod``, ``dep``, ``=>``
 
 from __future__ import annotations
 
+import re
 import struct
 
 from seawall.scan.catalogers.elf import ElfFile, Region
@@ -143,16 +144,46 @@ def _packages(
     go_version: str, modinfo: str, layer: LayerView, path: str
 ) -> list[Package]:
     main, deps, settings = parse_modinfo(modinfo)
+    if main is None and settings.get("path"):
+        # GOPATH builds (as Debian makes them) name only the main package.
+        main = (settings["path"], "(devel)")
+    if main is not None and main[1] == "(devel)":
+        main = (main[0], _version_from_ldflags(settings.get("-ldflags", "")) or main[1])
     meta = {"goVersion": go_version, "mainModule": main[0] if main else ""}
     found = [_module(n, v, layer, path, meta) for n, v in deps]
     if main is not None:
         found.insert(0, _module(main[0], main[1], layer, path, {**meta, "main": True}))
-    stdlib = go_version.removeprefix("go").split(" ")[0]
-    if stdlib:
-        found.append(_module("stdlib", f"v{stdlib}", layer, path, meta))
-    if settings.get("path") and main is None:
-        meta["mainPath"] = settings["path"]
+    toolchain = go_version.split(" ", maxsplit=1)[0]
+    if toolchain.startswith("go"):
+        found.append(_stdlib(toolchain, layer, path, meta))
     return found
+
+
+_LDFLAGS_VERSION = re.compile(r"-X[ =]\S*?[./]?(?:[Vv]ersion)=['\"]?(v?\d[\w.+~-]*)")
+
+
+def _version_from_ldflags(ldflags: str) -> str | None:
+    """A release version stamped with ``-X ...version=1.2.3``, as ``v1.2.3``."""
+    match = _LDFLAGS_VERSION.search(ldflags)
+    if match is None:
+        return None
+    value = match.group(1)
+    return value if value.startswith("v") else f"v{value}"
+
+
+def _stdlib(
+    toolchain: str, layer: LayerView, path: str, meta: dict[str, object]
+) -> Package:
+    """The standard library, versioned like the toolchain (``go1.21.5``)."""
+    return Package(
+        name="stdlib",
+        version=toolchain,
+        ecosystem=Ecosystem.GO,
+        purl=purl("golang", "stdlib", toolchain.removeprefix("go")),
+        type="go-module",
+        locations=(layer.location(path),),
+        metadata=dict(meta),
+    )
 
 
 def _module(

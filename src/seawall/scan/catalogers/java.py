@@ -117,33 +117,27 @@ def _identify(
     outer: str,
     layer: LayerView,
 ) -> list[Package]:
-    poms = [
-        m
-        for m in members
-        if m.filename.startswith("META-INF/maven/")
-        and m.filename.endswith("/pom.properties")
-    ]
-    found = []
-    for member in poms:
-        data = _read_bounded(archive, member, 1024 * 1024)
-        props = _properties(data.decode("utf-8", "replace") if data else "")
-        if props.get("artifactId") and props.get("version"):
-            found.append(
-                _package(
-                    props.get("groupId", ""),
-                    props["artifactId"],
-                    props["version"],
-                    name=name,
-                    outer=outer,
-                    layer=layer,
+    """The archive's own package, then every other (shaded) pom.properties.
+
+    The archive's own package is the pom.properties whose artifactId is the
+    file's name; failing that, the manifest's version under the file's name.
+    """
+    stem = _from_filename(name)
+    poms = []
+    for member in members:
+        path = member.filename
+        if path.startswith("META-INF/maven/") and path.endswith("/pom.properties"):
+            data = _read_bounded(archive, member, 1024 * 1024)
+            props = _properties(data.decode("utf-8", "replace") if data else "")
+            if props.get("artifactId") and props.get("version"):
+                poms.append(
+                    (props.get("groupId", ""), props["artifactId"], props["version"])
                 )
-            )
-    if found:
-        return found
-    fallback = _from_manifest(archive, name) or _from_filename(name)
-    if fallback is None:
-        return []
-    return [_package(*fallback, name=name, outer=outer, layer=layer)]
+    own = [p for p in poms if stem is not None and p[1] == stem[1]]
+    main = None if own else _from_manifest(archive, stem)
+    found = [main] if main else []
+    found += poms
+    return [_package(*p, name=name, outer=outer, layer=layer) for p in found]
 
 
 def _properties(text: str) -> dict[str, str]:
@@ -156,24 +150,30 @@ def _properties(text: str) -> dict[str, str]:
     return props
 
 
-def _from_manifest(archive: zipfile.ZipFile, name: str) -> tuple[str, str, str] | None:
+def _from_manifest(
+    archive: zipfile.ZipFile, stem: tuple[str, str, str] | None
+) -> tuple[str, str, str] | None:
+    """(group, artifact, version) from MANIFEST.MF under the file's name."""
+    fields: dict[str, str] = {}
     try:
         info = archive.getinfo("META-INF/MANIFEST.MF")
+        data = _read_bounded(archive, info, 1024 * 1024)
+        fields = _manifest(data.decode("utf-8", "replace") if data else "")
     except KeyError:
-        return None
-    data = _read_bounded(archive, info, 1024 * 1024)
-    fields = _manifest(data.decode("utf-8", "replace") if data else "")
+        pass
     version = (
         fields.get("Implementation-Version")
         or fields.get("Bundle-Version")
+        or (stem[2] if stem else "")
         or fields.get("Specification-Version")
     )
-    stem = _from_filename(name)
     artifact = stem[1] if stem else fields.get("Implementation-Title", "")
     if not artifact or not version:
         return None
-    group = fields.get("Implementation-Vendor-Id", "")
-    return group, artifact, version
+    group = fields.get("Implementation-Vendor-Id") or fields.get(
+        "Bundle-SymbolicName", ""
+    )
+    return group.split(";")[0].strip(), artifact, version
 
 
 def _manifest(text: str) -> dict[str, str]:
@@ -188,12 +188,13 @@ def _manifest(text: str) -> dict[str, str]:
     return fields
 
 
-def _from_filename(name: str) -> tuple[str, str, str] | None:
+def _from_filename(name: str) -> tuple[str, str, str]:
+    """("", name, version) from ``name-1.2.3.jar``; version "" when absent."""
     base = name.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
     stem = base.rsplit(".", 1)[0]
     match = _FILENAME.match(stem)
     if match is None:
-        return None
+        return "", stem, ""
     return "", match.group("name"), match.group("version")
 
 

@@ -30,8 +30,10 @@ class NpmCataloger:
             return WANT_NONE
         if _INSTALLED.search(path):
             return WANT_FILE
-        if path.endswith(_LOCKS) and "/node_modules/" not in path:
-            return WANT_FILE
+        if "/node_modules/" in path:
+            return WANT_NONE
+        if path.endswith(_LOCKS) or path.endswith("/package.json"):
+            return WANT_FILE  # an application's own manifest and lock files
         return WANT_NONE
 
     def catalog(self, layer: LayerView) -> list[Entry]:
