@@ -28,7 +28,43 @@ def _filesystem(root: Path) -> tuple[BlobStore, UploadStore]:
     return FilesystemBlobStore(root), FilesystemUploadStore(root)
 
 
-FACTORIES: dict[str, StoreFactory] = {"filesystem": _filesystem}
+def _encrypted(root: Path) -> tuple[BlobStore, UploadStore]:
+    """The encryption decorators over the filesystem driver (crypto/)."""
+    from seawall.crypto.blobstore import EncryptedBlobStore
+    from seawall.crypto.keys import KeyManager
+    from seawall.crypto.objects import SealedObjects
+    from seawall.crypto.rootkey import load_or_create_root_key
+    from seawall.crypto.uploads import EncryptedUploadStore
+    from seawall.storage.metadata.db import make_engine, migrate
+
+    root.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(f"sqlite:///{root / 'seawall.db'}")
+    migrate(engine)
+    root_key = load_or_create_root_key(root)
+    keys = KeyManager(engine, root_key, region="us-east-1", account_id="0" * 12)
+    key_id = keys.managed_key().key_id
+    blobs = EncryptedBlobStore(
+        FilesystemBlobStore(root),
+        keys,
+        SealedObjects(engine),
+        domain="default",
+        key_id=key_id,
+        chunk_size=16 * 1024,
+    )
+    uploads = EncryptedUploadStore(
+        FilesystemUploadStore(root),
+        keys,
+        engine,
+        key_id=key_id,
+        chunk_size=16 * 1024,
+    )
+    return blobs, uploads
+
+
+FACTORIES: dict[str, StoreFactory] = {
+    "filesystem": _filesystem,
+    "encrypted": _encrypted,
+}
 
 
 @pytest.fixture(params=sorted(FACTORIES))
