@@ -21,6 +21,8 @@ command -v java >/dev/null || need+=(default-jre-headless)
 command -v javac >/dev/null || need+=(default-jdk-headless)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
+command -v go >/dev/null || need+=(golang-go)
+[ -e /usr/share/gocode/src/golang.org/x/mod/semver/semver.go ] || need+=(golang-golang-x-mod-dev)
 # bench/: load generators (wrk 4.1 cannot do HEAD, so hey measures HEAD).
 command -v wrk >/dev/null || need+=(wrk)
 command -v hey >/dev/null || need+=(hey)

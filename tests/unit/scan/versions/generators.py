@@ -344,3 +344,23 @@ def python_legacy_version(rng: random.Random) -> str:
         )
         parts.append(sep + word)
     return "".join(parts)
+
+
+def go_version(rng: random.Random) -> str:
+    """Go module versions: releases, pre-releases, pseudo-versions, shorthands."""
+    roll = rng.random()
+    if roll < 0.1:
+        return "v" + _pick(rng, "0", "1", "2") + _pick(rng, "", ".0", ".1")
+    release = ".".join(_pick(rng, "0", "1", "2", "10") for _ in range(3))
+    if roll < 0.4:
+        stamp = f"20{rng.randint(18, 24)}{rng.randint(1, 12):02d}{rng.randint(10, 28)}"
+        stamp += f"{rng.randint(0, 23):02d}0000"
+        commit = _pick(rng, "daa7c04131f5", "0123456789ab", "abcdefabcdef")
+        base = _pick(rng, "v0.0.0-", f"v{release}-0.", f"v{release}-pre.0.")
+        return f"{base}{stamp}-{commit}"
+    version = "v" + release
+    if rng.random() < 0.3:
+        version += "-" + _pick(rng, "rc.1", "beta", "alpha.2", "0", "rc.10")
+    if rng.random() < 0.2:
+        version += "+incompatible"
+    return version

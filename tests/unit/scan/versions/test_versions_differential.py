@@ -145,3 +145,9 @@ def test_pypi_legacy_versions_match_packaging_21() -> None:
     assert len(pairs) * 0.2 < legacy < len(pairs) * 0.9
     theirs = [order for order, _ in answers]
     assert _mismatches(pairs, _ours("PyPI", pairs), theirs) == []
+
+
+def test_go_matches_x_mod_semver(tmp_path: Path) -> None:
+    pairs = generators.pairs(generators.go_version, 3000, 10)
+    theirs = tools.go_compare(pairs, tmp_path)
+    assert _mismatches(pairs, _ours("Go", pairs), theirs) == []

@@ -292,3 +292,55 @@ def packaging21_compare(pairs: list[Pair]) -> list[list[int | bool]]:
     if done.returncode != 0:
         raise AssertionError(f"packaging 21.3 failed: {done.stderr[-2000:]}")
     return list(json.loads(done.stdout))
+
+
+_GO = """
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/mod/semver"
+)
+
+func main() {
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		pair := strings.SplitN(in.Text(), " ", 2)
+		if !semver.IsValid(pair[0]) || !semver.IsValid(pair[1]) {
+			fmt.Println("null")
+			continue
+		}
+		fmt.Println(semver.Compare(pair[0], pair[1]))
+	}
+}
+"""
+GO_MOD_SEMVER = Path("/usr/share/gocode/src/golang.org/x/mod/semver/semver.go")
+
+
+def go_compare(pairs: list[Pair], workdir: Path) -> list[int | None]:
+    """golang.org/x/mod/semver (Debian's copy, built in GOPATH mode)."""
+    require_tool("go")
+    require_file(GO_MOD_SEMVER, "golang-golang-x-mod-dev")
+    (workdir / "compare.go").write_text(_GO)
+    env = {
+        **os.environ,
+        "GOPATH": "/usr/share/gocode",
+        "GO111MODULE": "off",
+        "GOCACHE": str(CACHE / "go-build"),
+    }
+    done = subprocess.run(
+        ["go", "run", str(workdir / "compare.go")],
+        input="".join(f"{a} {b}\n" for a, b in pairs),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env=env,
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"go failed: {done.stderr[-2000:]}")
+    return [None if x == "null" else int(x) for x in done.stdout.split()]
