@@ -9,7 +9,7 @@ kept: a fixed version, or won't fix / deferred / no-DSA / end-of-life.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from seawall.errors import InvalidInput
 from seawall.logging import get_logger
@@ -83,11 +83,14 @@ class DistroMatcher:
         affected = cand.affected
         scheme = get_scheme(affected.ecosystem)
         if affected.kind == "osv":
-            ranges = [self._osv_range(version, r) for r in affected.ranges]
+            originals: dict[str, str] = {}
+            ranges = [self._osv_range(version, r, originals) for r in affected.ranges]
             verdict = affected_by_osv(scheme, version, ranges, affected.versions)
             if not verdict.affected:
                 return None
-            fixes = (verdict.fixed,) if verdict.fixed else ()
+            fixes = (
+                (originals.get(verdict.fixed, verdict.fixed),) if verdict.fixed else ()
+            )
             state = Status.FIXED if fixes else Status.AFFECTED
             return Match(package, cand, state, fixes, affected.note, version)
         if affected.status == Status.FIXED:
@@ -99,12 +102,18 @@ class DistroMatcher:
             )
         return Match(package, cand, affected.status, (), affected.note, version)
 
-    def _osv_range(self, version: str, item: dict[str, object]) -> dict[str, object]:
+    def _osv_range(
+        self, version: str, item: dict[str, Any], originals: dict[str, str]
+    ) -> dict[str, Any]:
+        # Fixed versions as compared (epoch dropped for RPM), remembering the
+        # advisory's own spelling for the report.
         events = []
-        for event in item.get("events") or ():  # type: ignore[attr-defined]
+        for event in item.get("events") or ():
             fixed = event.get("fixed")
             if fixed:
-                events.append({"fixed": self.fixed_for_compare(version, str(fixed))})
+                compared = self.fixed_for_compare(version, str(fixed))
+                originals[compared] = str(fixed)
+                events.append({"fixed": compared})
             else:
                 events.append(event)
         return {"type": item.get("type"), "events": events}

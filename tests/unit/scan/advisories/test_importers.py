@@ -43,15 +43,21 @@ def test_osv_yaml_pypa_record(vulndata: Path) -> None:
     adv = one(records, "PYSEC-2018-28")
     assert set(adv.aliases) == {"CVE-2018-18074", "GHSA-x84v-xcm2-53pg"}
     (affected,) = adv.affected
-    assert (affected.ecosystem, affected.name, affected.release) == ("PyPI", "requests", "")
+    assert (affected.ecosystem, affected.name, affected.release) == (
+        "PyPI",
+        "requests",
+        "",
+    )
     # The GIT range is dropped, the ECOSYSTEM one kept, the version list kept.
     assert [r["type"] for r in affected.ranges] == ["ECOSYSTEM"]
-    assert "2.19.1" in affected.versions and affected.fixed == "2.20.0"
+    assert "2.19.1" in affected.versions
+    assert affected.fixed == "2.20.0"
 
 
 def test_osv_json_go_zero_time_is_unknown(vulndata: Path) -> None:
     adv = one(parse(vulndata / "osv/Go/GO-2022-0493.json"), "GO-2022-0493")
-    assert adv.modified == "" and adv.published == "2022-07-15T23:30:12Z"
+    assert adv.modified == ""
+    assert adv.published == "2022-07-15T23:30:12Z"
     assert {a.name for a in adv.affected} == {"stdlib", "golang.org/x/sys"}
 
 
@@ -75,11 +81,15 @@ def test_osv_ubuntu_usn_and_deferred_cve(vulndata: Path) -> None:
     usn = one(parse(vulndata / "osv/Ubuntu/USN-6937-1.json"), "USN-6937-1")
     assert "CVE-2024-2511" in usn.related
     focal = [a for a in usn.affected if a.release == "20.04"]
-    assert focal and focal[0].name == "openssl" and focal[0].severity == "LOW"
-    cve = one(parse(vulndata / "osv/Ubuntu/UBUNTU-CVE-2016-2781.json"),
-              "UBUNTU-CVE-2016-2781")
+    assert focal
+    assert focal[0].name == "openssl"
+    assert focal[0].severity == "LOW"
+    cve = one(
+        parse(vulndata / "osv/Ubuntu/UBUNTU-CVE-2016-2781.json"), "UBUNTU-CVE-2016-2781"
+    )
     releases = {a.release for a in cve.affected}
-    assert "22.04" in releases and "pro:18.04" in releases
+    assert "22.04" in releases
+    assert "pro:18.04" in releases
     assert all(a.status == Status.AFFECTED for a in cve.affected)
 
 
@@ -89,10 +99,16 @@ def test_almalinux_zip_members_with_colons(vulndata: Path) -> None:
     assert len(members) == 1783
     assert any(":" in m.member for m in members)
     source = next(m for m in members if m.member.endswith("ALSA-2022:7288.json"))
-    adv = one(list(BY_FORMAT["osv"].parse(source.name, source.read())), "ALSA-2022:7288")
+    adv = one(
+        list(BY_FORMAT["osv"].parse(source.name, source.read())), "ALSA-2022:7288"
+    )
     assert {"CVE-2022-3602", "CVE-2022-3786"} <= set(adv.related)
     libs = next(a for a in adv.affected if a.name == "openssl-libs")
-    assert (libs.ecosystem, libs.release, libs.fixed) == ("AlmaLinux", "9", "1:3.0.1-43.el9_0")
+    assert (libs.ecosystem, libs.release, libs.fixed) == (
+        "AlmaLinux",
+        "9",
+        "1:3.0.1-43.el9_0",
+    )
     assert libs.severity == "HIGH"  # "Important:" in the summary
 
 
@@ -111,7 +127,10 @@ def test_debian_tracker_bookworm_fixture_verdicts() -> None:
     records = parse(DATA / "debian-bookworm-tracker.json")
     verdicts = {
         (r.id, a.name): a.status
-        for r in records if isinstance(r, Advisory) for a in r.affected if a.release == "12"
+        for r in records
+        if isinstance(r, Advisory)
+        for a in r.affected
+        if a.release == "12"
     }
     assert verdicts[("CVE-2023-45853", "zlib")] == Status.WONT_FIX
     assert verdicts[("CVE-2023-39804", "tar")] == Status.DEFERRED
@@ -123,28 +142,46 @@ def test_alpine_secdb_regroups_by_cve(vulndata: Path) -> None:
     records = parse(vulndata / "native/alpine-secdb/v3.11/main.yaml")
     adv = one(records, "CVE-2019-14904")
     (affected,) = adv.affected
-    assert (affected.ecosystem, affected.release, affected.name) == ("Alpine", "3.11", "ansible")
+    assert (affected.ecosystem, affected.release, affected.name) == (
+        "Alpine",
+        "3.11",
+        "ansible",
+    )
     assert affected.fixed == "2.9.3-r0"
 
 
 def test_wolfi_advisories_latest_event_wins(vulndata: Path) -> None:
-    records = parse(vulndata / "native/wolfi-advisories/selected/openssl.advisories.yaml")
+    records = parse(
+        vulndata / "native/wolfi-advisories/selected/openssl.advisories.yaml"
+    )
     fixed = one(records, "CGA-3mrr-589r-46qj")
-    assert fixed.affected[0].fixed == "3.3.1-r3" and "CVE-2024-5535" in fixed.aliases
+    assert fixed.affected[0].fixed == "3.3.1-r3"
+    assert "CVE-2024-5535" in fixed.aliases
     statuses = {r.affected[0].status for r in records if isinstance(r, Advisory)}
     assert Status.NOT_AFFECTED in statuses
 
 
 def test_rubysec_constraints(vulndata: Path) -> None:
-    adv = one(parse(vulndata / "native/rubysec/gems/rack/CVE-2011-5036.yml"), "CVE-2011-5036")
+    adv = one(
+        parse(vulndata / "native/rubysec/gems/rack/CVE-2011-5036.yml"), "CVE-2011-5036"
+    )
     assert adv.aliases == ("GHSA-v6j3-7jrw-hq2p",)
     (affected,) = adv.affected
     assert affected.kind == "constraints"
-    assert affected.ranges[0]["patched"] == ["~> 1.1.3", "~> 1.2.5", "~> 1.3.6", ">= 1.4.0"]
+    assert affected.ranges[0]["patched"] == [
+        "~> 1.1.3",
+        "~> 1.2.5",
+        "~> 1.3.6",
+        ">= 1.4.0",
+    ]
 
 
 def test_friendsofphp_branches(vulndata: Path) -> None:
-    path = next((vulndata / "native/friendsofphp-security-advisories/guzzlehttp/guzzle").glob("*.yaml"))
+    path = next(
+        (vulndata / "native/friendsofphp-security-advisories/guzzlehttp/guzzle").glob(
+            "*.yaml"
+        )
+    )
     (adv,) = parse(path)
     assert isinstance(adv, Advisory)
     assert adv.affected[0].ecosystem == "Packagist"
@@ -154,12 +191,16 @@ def test_friendsofphp_branches(vulndata: Path) -> None:
 
 def test_nodejs_security_wg_npm_and_core(vulndata: Path) -> None:
     (npm,) = parse(vulndata / "native/nodejs-security-wg/vuln/npm/1.json")
-    assert isinstance(npm, Advisory) and npm.id == "NSWG-ECO-1"
+    assert isinstance(npm, Advisory)
+    assert npm.id == "NSWG-ECO-1"
     assert npm.aliases == ("CVE-2014-7205",)
     assert npm.affected[0].ranges[0]["vulnerable"] == "<=1.5.1"
-    core_file = sorted((vulndata / "native/nodejs-security-wg/vuln/core").glob("*.json"))[0]
+    core_file = sorted(
+        (vulndata / "native/nodejs-security-wg/vuln/core").glob("*.json")
+    )[0]
     (core,) = parse(core_file)
-    assert isinstance(core, Advisory) and core.affected[0].ecosystem == "Node.js"
+    assert isinstance(core, Advisory)
+    assert core.affected[0].ecosystem == "Node.js"
 
 
 def test_kev_catalog(vulndata: Path) -> None:
@@ -175,27 +216,36 @@ def test_kev_catalog(vulndata: Path) -> None:
 
 def test_epss_csv(vulndata: Path) -> None:
     records = parse(vulndata / "epss/format-sample-example-1.csv")
-    assert records[4] == EpssScore("CVE-1999-0005", 0.91963, 0.99214,
-                                   "2025-02-20T00:00:00+0000")
+    assert records[4] == EpssScore(
+        "CVE-1999-0005", 0.91963, 0.99214, "2025-02-20T00:00:00+0000"
+    )
 
 
 def test_vulnrichment_lowercases_ssvc(vulndata: Path) -> None:
-    records = [r for p in sorted(vulndata.glob("vulnrichment/*/*/CVE-*.json"))[:400]
-               for r in parse(p)]
-    assert records and all(isinstance(r, Exploitation) for r in records)
+    records = [
+        r
+        for p in sorted(vulndata.glob("vulnrichment/*/*/CVE-*.json"))[:400]
+        for r in parse(p)
+    ]
+    assert records
+    assert all(isinstance(r, Exploitation) for r in records)
     values = {r.exploitation for r in records if isinstance(r, Exploitation)}
-    assert values <= {"none", "poc", "active", ""} and "active" in values
+    assert values <= {"none", "poc", "active", ""}
+    assert "active" in values
 
 
 def test_eol_three_shapes(vulndata: Path, tmp_path: Path) -> None:
     md = parse(vulndata / "eol/products/debian.md")
     bookworm = next(c for c in md if isinstance(c, EolCycle) and c.cycle == "12")
-    assert bookworm.codename == "Bookworm" and bookworm.eol == "2026-07-11"
+    assert bookworm.codename == "Bookworm"
+    assert bookworm.eol == "2026-07-11"
     data = parse(vulndata / "eol/release-data/python.json")
     assert any(isinstance(c, EolCycle) and c.cycle == "3.9" for c in data)
     api = tmp_path / "nginx.json"
-    api.write_text('[{"cycle": "1.25", "eol": false, "latest": "1.25.5"},'
-                   ' {"cycle": "1.24", "eol": "2024-04-23", "latest": "1.24.0"}]')
+    api.write_text(
+        '[{"cycle": "1.25", "eol": false, "latest": "1.25.5"},'
+        ' {"cycle": "1.24", "eol": "2024-04-23", "latest": "1.24.0"}]'
+    )
     cycles = parse(api)
     assert cycles[0] == EolCycle("nginx", "1.25", eol="false", latest="1.25.5")
 
@@ -218,12 +268,19 @@ def test_bad_files_raise_invalid_input(name: str, body: bytes, fmt: str) -> None
 def test_plan_of_all_vulndata_claims_every_advisory_file(vulndata: Path) -> None:
     found = plan(vulndata)
     assert set(found.by_format) == set(BY_FORMAT)
-    assert not any(s.startswith(("osv/", "native/rubysec/gems", "kev/known_exploited_vulnerabilities.json"))
-                   and s.endswith((".json", ".yaml", ".yml")) and "LICENSE" not in s
-                   and "schema" not in s for s in found.skipped)
+    assert not any(
+        s.startswith(
+            ("osv/", "native/rubysec/gems", "kev/known_exploited_vulnerabilities.json")
+        )
+        and s.endswith((".json", ".yaml", ".yml"))
+        and "LICENSE" not in s
+        and "schema" not in s
+        for s in found.skipped
+    )
 
 
 def test_source_file_reads_zip_member(vulndata: Path) -> None:
     archive = vulndata / "native/wolfi-advisories/wolfi-advisories-all.zip"
     member = plan(archive).by_format["wolfi-advisories"][0]
-    assert isinstance(member, SourceFile) and member.read().startswith(b"schema-version")
+    assert isinstance(member, SourceFile)
+    assert member.read().startswith(b"schema-version")

@@ -41,32 +41,42 @@ def check_change_tracking(store: AdvisoryStore) -> None:
     assert first.changed == {("PyPI", "requests"), ("PyPI", "jinja2")}
 
     again = store.import_records("pypa", "osv", records("requests", "jinja2"))
-    assert again.added == again.updated == 0 and again.changed == frozenset()
+    assert again.added == again.updated == 0
+    assert again.changed == frozenset()
 
     changed = [
         dataclasses.replace(r, summary="edited") if r.id == "PYSEC-2018-28" else r
         for r in records("requests", "jinja2")
     ]
     edit = store.import_records("pypa", "osv", changed)
-    assert edit.updated == 1 and edit.changed == {("PyPI", "requests")}
+    assert edit.updated == 1
+    assert edit.changed == {("PyPI", "requests")}
 
     withdrawn = [
-        dataclasses.replace(r, withdrawn="2026-01-01T00:00:00Z") if r.id == "PYSEC-2019-217"
+        dataclasses.replace(r, withdrawn="2026-01-01T00:00:00Z")
+        if r.id == "PYSEC-2019-217"
         else r
         for r in changed
     ]
     gone = store.import_records("pypa", "osv", withdrawn)
-    assert gone.changed == {("PyPI", "jinja2")} and gone.withdrawn == 1
-    ids = {c.advisory.id for cs in store.candidates([("PyPI", "jinja2")]).values()
-           for c in cs}
-    assert "PYSEC-2019-217" not in ids and ids
+    assert gone.changed == {("PyPI", "jinja2")}
+    assert gone.withdrawn == 1
+    ids = {
+        c.advisory.id
+        for cs in store.candidates([("PyPI", "jinja2")]).values()
+        for c in cs
+    }
+    assert "PYSEC-2019-217" not in ids
+    assert ids
 
     replaced = store.import_records("pypa", "osv", records("requests"), replace=True)
-    assert replaced.removed > 0 and ("PyPI", "jinja2") in replaced.changed
+    assert replaced.removed > 0
+    assert ("PyPI", "jinja2") in replaced.changed
     assert store.candidates([("PyPI", "jinja2")]) == {}
     assert store.changed_since_last_import("pypa") == replaced.changed
     (status,) = store.feeds()
-    assert status.name == "pypa" and status.last_import.startswith("2026-12-03T12:00")
+    assert status.name == "pypa"
+    assert status.last_import.startswith("2026-12-03T12:00")
 
 
 def test_change_tracking_on_sqlite(store: AdvisoryStore) -> None:
@@ -82,24 +92,33 @@ def test_change_tracking_on_postgresql(postgres_url: str) -> None:
                 conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed names
         check_change_tracking(store)
         store.import_records("kev", "kev", [KevEntry("CVE-2021-44228", "2021-12-10")])
-        assert store.kev(["CVE-2021-44228"])["CVE-2021-44228"].date_added == "2021-12-10"
+        assert (
+            store.kev(["CVE-2021-44228"])["CVE-2021-44228"].date_added == "2021-12-10"
+        )
     finally:
         store.close()
 
 
 def test_enrichment_upserts(store: AdvisoryStore) -> None:
     store.import_records("kev", "kev", [KevEntry("CVE-2021-44228", "2021-12-10")])
-    store.import_records("kev", "kev", [KevEntry("CVE-2021-44228", "2021-12-10", "2021-12-24", True)])
+    store.import_records(
+        "kev", "kev", [KevEntry("CVE-2021-44228", "2021-12-10", "2021-12-24", True)]
+    )
     entry = store.kev(["CVE-2021-44228", "CVE-2000-0001"])
-    assert list(entry) == ["CVE-2021-44228"] and entry["CVE-2021-44228"].ransomware
+    assert list(entry) == ["CVE-2021-44228"]
+    assert entry["CVE-2021-44228"].ransomware
 
 
 def test_schema_version_mismatch_is_refused(tmp_path: Path) -> None:
     store = open_store(tmp_path / "adv.db")
     with store.engine.begin() as conn:
-        conn.execute(text("UPDATE advisory_meta SET value='99' WHERE key='schema_version'"))
+        conn.execute(
+            text("UPDATE advisory_meta SET value='99' WHERE key='schema_version'")
+        )
     store.close()
-    with pytest.raises(InvalidInput, match="unsupported advisory database schema version 99"):
+    with pytest.raises(
+        InvalidInput, match="unsupported advisory database schema version 99"
+    ):
         open_store(tmp_path / "adv.db")
 
 
@@ -113,13 +132,16 @@ def test_export_is_a_complete_copy(store: AdvisoryStore, tmp_path: Path) -> None
         store.export_sqlite(target)
 
 
-def test_failed_import_rolls_back_the_feed(store: AdvisoryStore, tmp_path: Path) -> None:
+def test_failed_import_rolls_back_the_feed(
+    store: AdvisoryStore, tmp_path: Path
+) -> None:
     good = require_vulndata() / "osv/PyPI/requests"
     folder = tmp_path / "feed"
     folder.mkdir()
     for path in good.glob("*.yaml"):
         (folder / path.name).write_bytes(path.read_bytes())
     (folder / "zz-broken.json").write_text('{"id": "X-1", "affected": [')
-    with pytest.raises(InvalidInput, match="invalid JSON in zz-broken.json"):
+    with pytest.raises(InvalidInput, match=r"invalid JSON in zz-broken\.json"):
         import_path(store, folder, fmt="osv")
-    assert store.counts()["advisories"] == 0 and store.feeds() == []
+    assert store.counts()["advisories"] == 0
+    assert store.feeds() == []

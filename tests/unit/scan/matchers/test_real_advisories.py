@@ -84,6 +84,7 @@ CASES = [
 @pytest.mark.parametrize(("name", "eco", "bad", "vuln", "fix", "good"), CASES)
 def test_language_package_found_with_fix_and_not_after(
     full_store: AdvisoryStore,
+    *,
     name: str,
     eco: str,
     bad: str,
@@ -101,7 +102,8 @@ def test_language_package_found_with_fix_and_not_after(
 def test_names_match_across_spellings(full_store: AdvisoryStore) -> None:
     upper = findings_for(full_store, pkg("PyYAML", "5.3", "PyPI"))
     lower = findings_for(full_store, pkg("py_yaml", "5.3", "PyPI"))
-    assert {f.id for f in upper} and not lower  # py_yaml is another project
+    assert {f.id for f in upper}
+    assert not lower
     assert {f.id for f in findings_for(full_store, pkg("pyyaml", "5.3", "PyPI"))} == {
         f.id for f in upper
     }
@@ -140,8 +142,10 @@ def test_log4shell_is_known_exploited_and_first(full_store: AdvisoryStore) -> No
     )
     top = findings[0]
     assert top.id == "CVE-2021-44228"
-    assert top.kev is not None and top.kev.date_added == "2021-12-10"
-    assert top.severity == "CRITICAL" and top.cvss[0].base_score == 10.0
+    assert top.kev is not None
+    assert top.kev.date_added == "2021-12-10"
+    assert top.severity == "CRITICAL"
+    assert top.cvss[0].base_score == 10.0
     assert [f.priority for f in findings] == sorted(
         (f.priority for f in findings), reverse=True
     )
