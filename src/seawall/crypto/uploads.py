@@ -266,8 +266,11 @@ class EncryptedUploadStore:
             hashes = self._hashes.get(session.session_id)
         opener = ChunkOpener(data_key, session.header)
         current = (session.tail_index, session.size)
-        stale = hashes is None or (hashes.full_chunks, hashes.size) != current
-        if stale or algorithm != "sha256":
+        if (
+            hashes is None
+            or (hashes.full_chunks, hashes.size) != current
+            or algorithm != "sha256"
+        ):
             hashes = self._rehash(session, opener, algorithm)
         plain, sealed = hashes.plain.copy(), hashes.sealed.copy()
         sealed.update(session.tail)
