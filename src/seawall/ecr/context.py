@@ -30,8 +30,17 @@ class Authorizer(Protocol):
     ) -> bool:
         """True when ``principal`` may do ``action`` on ``resource``.
 
-        Writes the decision to the audit trail.
+        Writes a denial to the audit trail.
         """
+
+    def permits(
+        self,
+        principal: Principal,
+        action: str,
+        resource: str,
+        context: dict[str, Any],
+    ) -> bool:
+        """The same decision without an audit record (to filter listings)."""
 
 
 @dataclass
@@ -98,15 +107,18 @@ class EcrContext:
             raise repository_not_found(name, registry)
         return name
 
-    def allowed(self, action: str, resource: str) -> bool:
-        """Whether the caller may also do ``action`` on ``resource``."""
-        return self.services.authorizer.authorize(
+    def visible(self, action: str, resource: str) -> bool:
+        """Whether a listing may show ``resource`` (not audited: a filter)."""
+        return self.services.authorizer.permits(
             self.principal, action, resource, dict(self.condition_context)
         )
 
     def require(self, action: str, resource: str) -> None:
-        """AccessDeniedException unless the caller may do ``action``."""
-        if not self.allowed(action, resource):
+        """AccessDeniedException (audited) unless the caller may do ``action``."""
+        allowed = self.services.authorizer.authorize(
+            self.principal, action, resource, dict(self.condition_context)
+        )
+        if not allowed:
             raise access_denied(self.principal.arn, action, resource)
 
     def repository_arn(self, name: str) -> str:

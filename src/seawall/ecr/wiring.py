@@ -14,6 +14,7 @@ from typing import Any
 from starlette.routing import Route
 
 from seawall.auth.principals import Principal
+from seawall.auth.service import RequestInfo
 from seawall.crypto.rootkey import derive_key, load_or_create_root_key
 from seawall.ecr.context import EcrServices
 from seawall.ecr.download import DownloadUrls, download_route
@@ -57,6 +58,35 @@ class AllowAll:
     ) -> bool:
         return True
 
+    def permits(
+        self, principal: Principal, action: str, resource: str, context: Any
+    ) -> bool:
+        return True
+
+
+class PolicyAuthorizer:
+    """Access control's decisions: audited for checks, quiet for filters."""
+
+    def __init__(self, access: Any, audited: Any) -> None:
+        self._access = access
+        self._audited = audited
+
+    def authorize(
+        self, principal: Principal, action: str, resource: str, context: Any
+    ) -> bool:
+        return bool(self._audited.authorize(principal, action, resource, context))
+
+    def permits(
+        self, principal: Principal, action: str, resource: str, context: Any
+    ) -> bool:
+        info = RequestInfo(
+            source_ip=str(context.get("aws:SourceIp", "")),
+            secure=context.get("aws:SecureTransport") is True,
+        )
+        extra = {k: v for k, v in context.items() if isinstance(v, str | list)}
+        decision = self._access.decide_arn(principal, action, resource, info, extra)
+        return bool(decision.allowed)
+
 
 def ecr_routes(services: Any) -> list[Route]:
     """The ECR API (``POST /``) and the download-URL route for ``services``.
@@ -81,14 +111,16 @@ def ecr_routes(services: Any) -> list[Route]:
         settings=settings,
         clock=utc_now,
         events=services.events,
-        authorizer=access_authorizer if settings.auth_enabled else AllowAll(),
+        authorizer=PolicyAuthorizer(access, access_authorizer)
+        if settings.auth_enabled
+        else AllowAll(),
         registry=services.store,
         ecr_store=EcrStore(engine, lambda: utc_now().timestamp()),
         keys=encryption.keys if encryption is not None else None,
         tokens=auth.signer,
         policies=auth.policies,
         downloads=downloads,
-        extras={"access": access},
+        extras={"access": access, "scanning": getattr(services, "scanning", None)},
     )
     api = EcrApi(ecr, AccessKeyCredentials(auth.keys, access_authorizer))
     return [*api.routes(), download_route(downloads, services.store)]

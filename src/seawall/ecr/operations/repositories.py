@@ -121,7 +121,7 @@ def _list_repositories(ctx: EcrContext) -> dict[str, Any]:
         batch: list[str] = registry.list_repositories(last=last, limit=limit + 1)
         for name in batch:
             last = name
-            if ctx.allowed("ecr:DescribeRepositories", ctx.repository_arn(name)):
+            if ctx.visible("ecr:DescribeRepositories", ctx.repository_arn(name)):
                 names.append(name)
                 if len(names) > limit:
                     break
