@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +25,10 @@ def default_db_path() -> Path:
     """The advisory database inside the data directory from the settings."""
     from seawall.settings import load_settings
 
-    return load_settings().data_dir / "advisories.db"
+    settings = load_settings()
+    if settings.advisory_db:
+        return Path(settings.advisory_db)
+    return settings.data_dir / "advisories.db"
 
 
 def open_db(path: str | None) -> AdvisoryStore:
@@ -92,6 +95,7 @@ def import_(
             f"{r.updated} updated, {r.removed} removed, {r.withdrawn} withdrawn, "
             f"{len(r.changed)} packages changed"
         )
+    _rescan(r.changed for r in results)
 
 
 @db.command("update")
@@ -157,6 +161,16 @@ def _update(
                 f"{r.feed}: {r.records + r.enrichment} records, "
                 f"{len(r.changed)} packages changed"
             )
+            _rescan([r.changed])
+
+
+def _rescan(changed: Iterable[Iterable[tuple[str, str]]]) -> None:
+    """Continuous scanning: queue re-matching of the registry's images."""
+    from seawall.scanning.hooks import advisories_changed
+
+    jobs = advisories_changed({key for keys in changed for key in keys})
+    if jobs:
+        click.echo(f"queued continuous re-scan of affected images ({jobs} job(s))")
 
 
 @db.command("status")

@@ -21,6 +21,7 @@ import hashlib
 import json
 import tomllib
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,5 +249,5 @@ def _check_archive(feed: FeedSource, path: Path) -> None:
             with gzip.open(path) as fh:
                 while fh.read(_CHUNK):
                     pass
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
         raise IntegrityError(f"failed to verify feed {feed.name}: {exc}") from exc

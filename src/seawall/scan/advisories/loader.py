@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -38,12 +39,15 @@ class SourceFile:
 
     def read(self) -> bytes:
         """The file's bytes, decompressed when gzip."""
-        if self.member:
-            data = _open_zip(self.path).read(self.member)
-        else:
-            data = self.path.read_bytes()
-        if data[:2] == b"\x1f\x8b" and not self.name.endswith(".csv.gz"):
-            data = gzip.decompress(data)
+        try:
+            if self.member:
+                data = _open_zip(self.path).read(self.member)
+            else:
+                data = self.path.read_bytes()
+            if data[:2] == b"\x1f\x8b" and not self.name.endswith(".csv.gz"):
+                data = gzip.decompress(data)
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+            raise InvalidInput(f"invalid advisory file {self.name}: {exc}") from exc
         return data
 
 
