@@ -55,6 +55,7 @@ class Services:
     blob_root: Any = None
     encryption: Encryption | None = None
     auth: AuthServices | None = None
+    scanning: Any = None  # seawall.scanning.service.ScanningService
 
 
 def build_services(settings: Settings) -> Services:
@@ -86,11 +87,18 @@ def build_services(settings: Settings) -> Services:
     if settings.auth_enabled:
         policy_guard = PolicyGuard(auth, settings.public_url)
         guard, extra_routes = policy_guard, token_routes(auth, policy_guard)
+    # Scanning: a manifest push a rule covers queues a scan (see scanning/).
+    from seawall.scanning.runtime import ScanOnPush, build_scanning
+
+    events = ScanOnPush(auth.audit)
+    scanning = build_scanning(settings, store, events)
+    events.service = scanning
     return Services(
         settings=settings,
         store=store,
         guard=guard,
-        events=auth.audit,
+        events=events,
+        scanning=scanning,
         extra_routes=extra_routes,
         blob_root=plain,
         encryption=encryption,
@@ -129,7 +137,10 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
             tasks.start_soon(_sweep_forever, services)
             if services.encryption is not None:
                 tasks.start_soon(services.encryption.run_forever)
+            workers = _start_workers(services)
             yield
+            if workers is not None:
+                await anyio.to_thread.run_sync(workers.stop)
             tasks.cancel_scope.cancel()
 
     app = Starlette(
@@ -148,6 +159,16 @@ def _ecr_routes(services: Services) -> list[Any]:
     from seawall.ecr.wiring import ecr_routes
 
     return ecr_routes(services) if services.auth is not None else []
+
+
+def _start_workers(services: Services) -> Any:
+    """In-process job workers (scans, re-matches, webhooks), if configured."""
+    from seawall.scanning.runtime import worker_pool
+
+    pool = worker_pool(services)
+    if pool is not None:
+        pool.start()
+    return pool
 
 
 async def _sweep_forever(services: Services) -> None:

@@ -80,6 +80,23 @@ class Settings(BaseSettings):
         default=None, description="The first administrator's secret (first start)."
     )
 
+    # In-registry scanning (scanning/): see docs/scanning-in-registry.md.
+    scan_workers: int = Field(
+        default=1, ge=0, le=32, description="In-process job workers; 0: none."
+    )
+    advisory_db: str = Field(
+        default="", description="Advisory database; empty: data_dir/advisories.db."
+    )
+    scan_webhook_urls: list[str] = Field(
+        default_factory=list, description="URLs POSTed new/resolved findings."
+    )
+    scan_rescan_duration_days: float = Field(
+        default=30.0, gt=0, description="Idle days before continuous scanning stops."
+    )
+    scan_manual_interval_seconds: int = Field(
+        default=24 * 3600, ge=0, description="Minimum time between manual scans."
+    )
+
     @field_validator("listen")
     @classmethod
     def _check_listen(cls, value: str) -> str:

@@ -19,6 +19,8 @@ _COMMANDS: tuple[tuple[str, str], ...] = (
     ("seawall.cli.kms", "kms"),
     ("seawall.cli.admin", "admin"),
     ("seawall.cli.audit", "audit"),
+    ("seawall.cli.findings", "findings"),
+    ("seawall.cli.worker", "worker"),
 )
 
 

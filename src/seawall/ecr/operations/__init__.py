@@ -46,6 +46,7 @@ _MODULES = (
     "authorization",
     "policies",
     "lifecycle",
+    "scanning",
 )
 
 

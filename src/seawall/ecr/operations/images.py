@@ -152,8 +152,10 @@ def _detail(
         "subjectManifestDigest": manifest.subject_digest,
         "imageStatus": "ACTIVE",
     }
-    # TODO(seawall): imageScanStatus and imageScanFindingsSummary come with the
-    # scanning issue; until then they are absent, as for a never-scanned image.
+    # Scan status and findings summary; absent for a never-scanned image.
+    from seawall.ecr.operations.scanning import scan_fields
+
+    detail.update(scan_fields(ctx, manifest))
     return detail
 
 
@@ -331,6 +333,9 @@ def put_image(ctx: EcrContext) -> dict[str, Any]:
         raise invalid_parameter("imageTag", exc.message) from exc
     except DigestInvalid as exc:
         raise invalid_parameter("imageManifest", exc.message) from exc
+    scanning = ctx.services.extras.get("scanning")
+    if scanning is not None:  # queues a scan when a rule covers the push
+        scanning.on_push(repo.name, str(manifest.digest))
     image_id = {"imageDigest": str(manifest.digest)}
     if tag:
         image_id["imageTag"] = tag

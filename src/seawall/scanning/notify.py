@@ -1,0 +1,117 @@
+"""New and resolved findings as events: the audit trail and webhooks.
+
+Each image whose findings changed yields one event, named
+``ImageScanFindingsChanged``, appended to the audit trail's stream and
+POSTed as JSON to every configured webhook URL. Deliveries are jobs
+(``scan.webhook``), so a receiver that is down gets the event later, with
+backoff; a 4xx answer other than 408/429 is not retried.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from seawall.events import EventSink, RegistryEvent
+from seawall.logging import get_logger
+from seawall.scanning.store import FindingChange, ScanStore
+from seawall.tasks.queue import JobQueue
+from seawall.tasks.worker import PermanentError
+
+log = get_logger(__name__)
+
+EVENT_NAME = "ImageScanFindingsChanged"
+WEBHOOK = "scan.webhook"
+_MAX_LISTED = 200
+
+
+class Notifier:
+    """Turns finding changes into audit events and webhook deliveries."""
+
+    def __init__(
+        self,
+        scans: ScanStore,
+        events: EventSink,
+        queue: JobQueue,
+        webhook_urls: Sequence[str],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._scans = scans
+        self._events = events
+        self._queue = queue
+        self._urls = tuple(webhook_urls)
+        self._clock = clock
+
+    def findings_changed(self, changes: Sequence[FindingChange], trigger: str) -> int:
+        """Emit one event per image affected by ``changes``; returns the count."""
+        if not changes:
+            return 0
+        by_platform = {c.platform_digest: c for c in changes}
+        sent = 0
+        for image in self._scans.images_holding(by_platform):
+            change = by_platform[image.platform_digest]
+            detail = _detail(image.repository, image.digest, change, trigger)
+            self._emit(image.repository, detail)
+            for url in self._urls:
+                self._queue.enqueue(WEBHOOK, {"url": url, "body": self._body(detail)})
+            sent += 1
+        return sent
+
+    def _emit(self, repository: str, detail: dict[str, Any]) -> None:
+        self._events.emit(
+            RegistryEvent(
+                name=EVENT_NAME,
+                repository=repository,
+                parameters={k: v for k, v in detail.items() if k != "repositoryName"},
+            )
+        )
+
+    def _body(self, detail: dict[str, Any]) -> dict[str, Any]:
+        stamp = datetime.fromtimestamp(self._clock(), UTC).isoformat()
+        return {
+            "version": "1",
+            "source": "seawall.scanning",
+            "detailType": "Image Scan Findings Changed",
+            "time": stamp.replace("+00:00", "Z"),
+            "detail": detail,
+        }
+
+
+def _detail(
+    repository: str, digest: str, change: FindingChange, trigger: str
+) -> dict[str, Any]:
+    def listed(items: tuple[tuple[str, str, str], ...]) -> list[dict[str, str]]:
+        return [
+            {"vulnerabilityId": v, "packageName": n, "packageVersion": ver}
+            for v, n, ver in items[:_MAX_LISTED]
+        ]
+
+    return {
+        "repositoryName": repository,
+        "imageDigest": digest,
+        "platformDigest": change.platform_digest,
+        "trigger": trigger,  # scan | continuous
+        "newFindingCount": len(change.new),
+        "resolvedFindingCount": len(change.resolved),
+        "newFindings": listed(change.new),
+        "resolvedFindings": listed(change.resolved),
+    }
+
+
+def deliver(payload: dict[str, Any], timeout: float = 10.0) -> None:
+    """Job handler of ``scan.webhook``: POST the body; raise to retry."""
+    url = str(payload["url"])
+    try:
+        response = httpx.post(url, json=payload["body"], timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise RuntimeError(f"failed to deliver webhook: {exc}") from exc
+    code = response.status_code
+    if code < 300:
+        return
+    if 400 <= code < 500 and code not in (408, 429):
+        raise PermanentError(f"failed to deliver webhook: {url} answered {code}")
+    raise RuntimeError(f"failed to deliver webhook: {url} answered {code}")

@@ -1,0 +1,663 @@
+"""Persistence of in-registry scanning (one transaction per method)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, func, insert, select, tuple_, update
+
+from seawall.scan.inventory import Inventory, Package
+from seawall.scanning import tables as st
+from seawall.scanning.config import ScanningConfiguration
+from seawall.scanning.records import (
+    StoredFinding,
+    locations_json,
+    package_identity,
+    package_json,
+)
+from seawall.storage.metadata import schema as t
+from seawall.storage.metadata.sql import upsert
+
+Clock = Callable[[], float]
+PackageKey = tuple[str, str]
+KeysOf = Callable[[Package], list[PackageKey]]
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ImageScan:
+    """The scan state of one image (repository, digest)."""
+
+    repository_id: int
+    digest: str
+    status: str
+    description: str
+    scan_type: str
+    requested_at: float
+    completed_at: float | None
+    source_updated_at: float | None
+    last_manual_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """An image holding a platform image, with its activity times."""
+
+    repository_id: int
+    repository: str
+    digest: str
+    platform_digest: str
+    pushed_at: float
+    pulled_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class FindingChange:
+    """What one re-match changed for one platform image."""
+
+    platform_digest: str
+    new: tuple[tuple[str, str, str], ...]  # (vulnerability, package, version)
+    resolved: tuple[tuple[str, str, str], ...]
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class ScanStore:
+    """Configuration, image scans, stored inventories and findings."""
+
+    def __init__(self, engine: Engine, clock: Clock = time.time) -> None:
+        self.engine = engine
+        self._clock = clock
+
+    # -- configuration ------------------------------------------------------
+
+    def configuration(self) -> ScanningConfiguration:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(st.scan_configuration)).first()
+        if row is None:
+            return ScanningConfiguration()
+        doc = {"scanType": row.scan_type, "rules": json.loads(row.rules)}
+        return ScanningConfiguration.from_json(doc)
+
+    def put_configuration(self, config: ScanningConfiguration) -> None:
+        doc = config.to_json()
+        with self.engine.begin() as conn:
+            upsert(
+                conn,
+                st.scan_configuration,
+                {
+                    "id": 1,
+                    "scan_type": config.scan_type,
+                    "rules": json.dumps(doc["rules"]),
+                    "updated_at": self._clock(),
+                },
+                ["id"],
+                ["scan_type", "rules", "updated_at"],
+            )
+
+    # -- image scans --------------------------------------------------------
+
+    def image_scan(self, repository_id: int, digest: str) -> ImageScan | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(st.scan_images).where(
+                    st.scan_images.c.repository_id == repository_id,
+                    st.scan_images.c.digest == digest,
+                )
+            ).first()
+        return None if row is None else _image_scan(row)
+
+    def image_scans(self, repository_id: int) -> dict[str, ImageScan]:
+        """Every scan state of a repository, by image digest."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(st.scan_images).where(
+                    st.scan_images.c.repository_id == repository_id
+                )
+            ).all()
+        return {row.digest: _image_scan(row) for row in rows}
+
+    def request_scan(
+        self,
+        repository_id: int,
+        digest: str,
+        *,
+        status: str,
+        description: str,
+        scan_type: str,
+        manual: bool,
+    ) -> None:
+        """Record that a scan was queued (keeps findings of earlier scans)."""
+        now = self._clock()
+        values: dict[str, Any] = {
+            "repository_id": repository_id,
+            "digest": digest,
+            "status": status,
+            "description": description,
+            "scan_type": scan_type,
+            "requested_at": now,
+        }
+        columns = ["status", "description", "scan_type", "requested_at"]
+        if manual:
+            values["last_manual_at"] = now
+            columns.append("last_manual_at")
+        with self.engine.begin() as conn:
+            upsert(conn, st.scan_images, values, ["repository_id", "digest"], columns)
+
+    def set_status(
+        self,
+        repository_id: int,
+        digest: str,
+        status: str,
+        description: str,
+        *,
+        completed: bool = False,
+        source_updated_at: float | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"status": status, "description": description}
+        if completed:
+            values["completed_at"] = self._clock()
+            values["source_updated_at"] = source_updated_at
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(st.scan_images)
+                .where(
+                    st.scan_images.c.repository_id == repository_id,
+                    st.scan_images.c.digest == digest,
+                )
+                .values(**values)
+            )
+
+    def touch_completed(
+        self, platform_digests: Iterable[str], source_updated_at: float | None
+    ) -> None:
+        """Mark images holding ``platform_digests`` as re-evaluated now."""
+        digests = sorted(set(platform_digests))
+        now = self._clock()
+        with self.engine.begin() as conn:
+            for chunk in _chunks(digests):
+                pairs = select(
+                    st.scan_image_platforms.c.repository_id,
+                    st.scan_image_platforms.c.digest,
+                ).where(st.scan_image_platforms.c.platform_digest.in_(chunk))
+                conn.execute(
+                    update(st.scan_images)
+                    .where(
+                        tuple_(
+                            st.scan_images.c.repository_id, st.scan_images.c.digest
+                        ).in_(pairs)
+                    )
+                    .values(completed_at=now, source_updated_at=source_updated_at)
+                )
+
+    def link_platforms(
+        self, repository_id: int, digest: str, platforms: Sequence[tuple[str, str]]
+    ) -> None:
+        """Record the platform images of an image (replacing earlier links)."""
+        table = st.scan_image_platforms
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(table).where(
+                    table.c.repository_id == repository_id, table.c.digest == digest
+                )
+            )
+            for platform_digest, platform in dict(platforms).items():
+                conn.execute(
+                    insert(table).values(
+                        repository_id=repository_id,
+                        digest=digest,
+                        platform_digest=platform_digest,
+                        platform=platform,
+                    )
+                )
+
+    def platforms(self, repository_id: int, digest: str) -> list[str]:
+        table = st.scan_image_platforms
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(table.c.platform_digest)
+                    .where(
+                        table.c.repository_id == repository_id,
+                        table.c.digest == digest,
+                    )
+                    .order_by(table.c.platform)
+                ).scalars()
+            )
+
+    def images_holding(self, platform_digests: Iterable[str]) -> list[ImageRef]:
+        """Every stored image (with a live manifest) holding these platforms."""
+        p, m, r = st.scan_image_platforms, t.manifests, t.repositories
+        digests = sorted(set(platform_digests))
+        out: list[ImageRef] = []
+        with self.engine.connect() as conn:
+            for chunk in _chunks(digests):
+                query = (
+                    select(
+                        p.c.repository_id,
+                        r.c.name,
+                        p.c.digest,
+                        p.c.platform_digest,
+                        m.c.created_at,
+                        m.c.last_pulled_at,
+                    )
+                    .join(r, r.c.id == p.c.repository_id)
+                    .join(
+                        m,
+                        and_(
+                            m.c.repository_id == p.c.repository_id,
+                            m.c.digest == p.c.digest,
+                        ),
+                    )
+                    .where(p.c.platform_digest.in_(chunk))
+                )
+                out += [ImageRef(*row) for row in conn.execute(query)]
+        return out
+
+    # -- inventories --------------------------------------------------------
+
+    def has_inventory(self, platform_digest: str) -> bool:
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(st.scan_inventories.c.platform_digest).where(
+                    st.scan_inventories.c.platform_digest == platform_digest
+                )
+            ).first()
+        return found is not None
+
+    def inventory(self, platform_digest: str) -> Inventory | None:
+        with self.engine.connect() as conn:
+            text = conn.execute(
+                select(st.scan_inventories.c.inventory).where(
+                    st.scan_inventories.c.platform_digest == platform_digest
+                )
+            ).scalar()
+        return None if text is None else Inventory.from_json(json.loads(text))
+
+    def save_inventories(
+        self, inventories: Sequence[Inventory], keys_of: KeysOf
+    ) -> None:
+        """Store inventories once each, with their packages and match keys.
+
+        An inventory already stored is left as it is (the same digest names
+        the same content).
+        """
+        with self.engine.begin() as conn:
+            stored = set(_existing(conn, [i.manifest_digest for i in inventories]))
+            fresh = {
+                i.manifest_digest: i
+                for i in inventories
+                if i.manifest_digest not in stored
+            }
+            if not fresh:
+                return
+            ids = _package_ids(
+                conn, [p for i in fresh.values() for p in i.packages], keys_of
+            )
+            _insert_inventories(conn, list(fresh.values()), ids, self._clock())
+
+    def packages_for_keys(self, keys: Iterable[PackageKey]) -> dict[int, Package]:
+        """Stored packages matched under any of ``keys``, by package id."""
+        k, pk = st.scan_package_keys, st.scan_packages
+        by_ecosystem: dict[str, list[str]] = {}
+        for ecosystem, name in set(keys):
+            by_ecosystem.setdefault(ecosystem, []).append(name)
+        out: dict[int, Package] = {}
+        with self.engine.connect() as conn:
+            for ecosystem, names in by_ecosystem.items():
+                for chunk in _chunks(sorted(names)):
+                    query = (
+                        select(pk.c.id, pk.c.package)
+                        .join(k, k.c.package_id == pk.c.id)
+                        .where(k.c.ecosystem == ecosystem, k.c.name.in_(chunk))
+                    )
+                    for row in conn.execute(query):
+                        out[row.id] = Package.from_json(json.loads(row.package))
+        return out
+
+    def holders(self, package_ids: Iterable[int]) -> dict[str, list[int]]:
+        """Platform images holding any of ``package_ids``: digest -> ids."""
+        ip = st.scan_inventory_packages
+        out: dict[str, list[int]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(set(package_ids))):
+                query = select(ip.c.platform_digest, ip.c.package_id).where(
+                    ip.c.package_id.in_(chunk)
+                )
+                for digest, package_id in conn.execute(query):
+                    out.setdefault(digest, []).append(package_id)
+        return out
+
+    def inventory_package_ids(self, platform_digest: str) -> dict[int, Package]:
+        """The packages of one stored inventory (with this image's locations)."""
+        ip, pk = st.scan_inventory_packages, st.scan_packages
+        query = (
+            select(pk.c.id, pk.c.package, ip.c.locations)
+            .join(ip, ip.c.package_id == pk.c.id)
+            .where(ip.c.platform_digest == platform_digest)
+        )
+        with self.engine.connect() as conn:
+            return {
+                row.id: _with_locations(row.package, row.locations)
+                for row in conn.execute(query)
+            }
+
+    # -- findings -----------------------------------------------------------
+
+    def apply_findings(
+        self,
+        results: dict[str, dict[int, dict[str, dict[str, Any]]]],
+        scope: dict[str, Iterable[int]],
+        packages: dict[int, Package],
+    ) -> list[FindingChange]:
+        """Make the findings of each platform image's ``scope`` packages equal
+        ``results`` (platform -> package id -> vulnerability -> record).
+
+        A finding seen again is refreshed; a new one is opened (or a closed
+        one re-opened); one no longer found is closed. Returns what changed.
+        """
+        now = self._clock()
+        changes: list[FindingChange] = []
+        with self.engine.begin() as conn:
+            current = _current_findings(conn, scope)
+            for digest, package_ids in scope.items():
+                change = _apply_one(
+                    conn,
+                    digest,
+                    package_ids=set(package_ids),
+                    wanted=results.get(digest, {}),
+                    current=current.get(digest, {}),
+                    packages=packages,
+                    now=now,
+                )
+                if change.new or change.resolved:
+                    changes.append(change)
+        return changes
+
+    def findings(
+        self,
+        platform_digests: Sequence[str],
+        *,
+        include_closed: bool = False,
+    ) -> list[StoredFinding]:
+        """The findings of these platform images, highest priority first."""
+        f, ip, pk = st.scan_findings, st.scan_inventory_packages, st.scan_packages
+        query = (
+            select(f, pk.c.package, ip.c.locations)
+            .join(pk, pk.c.id == f.c.package_id)
+            .join(
+                ip,
+                and_(
+                    ip.c.platform_digest == f.c.platform_digest,
+                    ip.c.package_id == f.c.package_id,
+                ),
+            )
+            .where(f.c.platform_digest.in_(list(platform_digests)))
+            .order_by(
+                f.c.status,
+                f.c.priority.desc(),
+                f.c.vulnerability_id,
+                f.c.package_id,
+            )
+        )
+        if not include_closed:
+            query = query.where(f.c.status == "ACTIVE")
+        with self.engine.connect() as conn:
+            return [_stored_finding(row) for row in conn.execute(query)]
+
+    def severity_counts(self, platform_digests: Sequence[str]) -> dict[str, int]:
+        f = st.scan_findings
+        query = (
+            select(f.c.severity, func.count())
+            .where(
+                f.c.platform_digest.in_(list(platform_digests)), f.c.status == "ACTIVE"
+            )
+            .group_by(f.c.severity)
+        )
+        with self.engine.connect() as conn:
+            return {sev: int(n) for sev, n in conn.execute(query)}
+
+
+# -- helpers -----------------------------------------------------------------
+
+
+def _image_scan(row: Any) -> ImageScan:
+    return ImageScan(
+        row.repository_id,
+        row.digest,
+        row.status,
+        row.description,
+        row.scan_type,
+        row.requested_at,
+        row.completed_at,
+        row.source_updated_at,
+        row.last_manual_at,
+    )
+
+
+def _existing(conn: Any, digests: list[str]) -> list[str]:
+    inv = st.scan_inventories
+    out: list[str] = []
+    for chunk in _chunks(digests):
+        out += (
+            conn.execute(
+                select(inv.c.platform_digest).where(inv.c.platform_digest.in_(chunk))
+            )
+            .scalars()
+            .all()
+        )
+    return out
+
+
+def _package_ids(conn: Any, packages: list[Package], keys_of: KeysOf) -> dict[str, int]:
+    """Ids of the packages' identities, inserting the unknown ones."""
+    by_identity = {package_identity(p): p for p in packages}
+    ids = _known_ids(conn, list(by_identity))
+    missing = [i for i in by_identity if i not in ids]
+    if missing:
+        conn.execute(
+            insert(st.scan_packages),
+            [{"identity": i, "package": package_json(by_identity[i])} for i in missing],
+        )
+        fresh = _known_ids(conn, missing)
+        keys = [
+            {"package_id": fresh[i], "ecosystem": eco, "name": name}
+            for i in missing
+            for eco, name in dict.fromkeys(keys_of(by_identity[i]))
+        ]
+        if keys:
+            conn.execute(insert(st.scan_package_keys), keys)
+        ids.update(fresh)
+    return ids
+
+
+def _known_ids(conn: Any, identities: list[str]) -> dict[str, int]:
+    pk = st.scan_packages
+    out: dict[str, int] = {}
+    for chunk in _chunks(identities):
+        query = select(pk.c.identity, pk.c.id).where(pk.c.identity.in_(chunk))
+        out.update(dict(conn.execute(query).tuples().all()))
+    return out
+
+
+def _insert_inventories(
+    conn: Any, inventories: list[Inventory], ids: dict[str, int], now: float
+) -> None:
+    rows, refs = [], []
+    for inv in inventories:
+        distro = f"{inv.distro.id} {inv.distro.version_id}" if inv.distro else ""
+        rows.append(
+            {
+                "platform_digest": inv.manifest_digest,
+                "platform": inv.platform,
+                "distro": distro,
+                "inventory": json.dumps(inv.to_json(), separators=(",", ":")),
+                "created_at": now,
+            }
+        )
+        held: dict[int, str] = {}
+        for package in inv.packages:
+            held.setdefault(
+                ids[package_identity(package)], locations_json(package.locations)
+            )
+        refs += [
+            {
+                "platform_digest": inv.manifest_digest,
+                "package_id": pid,
+                "locations": loc,
+            }
+            for pid, loc in held.items()
+        ]
+    conn.execute(insert(st.scan_inventories), rows)
+    if refs:
+        conn.execute(insert(st.scan_inventory_packages), refs)
+
+
+def _with_locations(package_text: str, locations: str) -> Package:
+    doc = json.loads(package_text)
+    doc["locations"] = [
+        {"layer_digest": layer, "path": path} for layer, path in json.loads(locations)
+    ]
+    return Package.from_json(doc)
+
+
+def _current_findings(
+    conn: Any, scope: dict[str, Iterable[int]]
+) -> dict[str, dict[tuple[int, str], Any]]:
+    f = st.scan_findings
+    out: dict[str, dict[tuple[int, str], Any]] = {}
+    digests = sorted(scope)
+    for chunk in _chunks(digests):
+        query = select(
+            f.c.platform_digest, f.c.package_id, f.c.vulnerability_id, f.c.status
+        ).where(f.c.platform_digest.in_(chunk))
+        for row in conn.execute(query):
+            out.setdefault(row.platform_digest, {})[
+                (row.package_id, row.vulnerability_id)
+            ] = row.status
+    return out
+
+
+def _apply_one(
+    conn: Any,
+    digest: str,
+    *,
+    package_ids: set[int],
+    wanted: dict[int, dict[str, dict[str, Any]]],
+    current: dict[tuple[int, str], str],
+    packages: dict[int, Package],
+    now: float,
+) -> FindingChange:
+    f = st.scan_findings
+    new, resolved, refreshed = [], [], []
+    target = {
+        (pid, vid): rec for pid, recs in wanted.items() for vid, rec in recs.items()
+    }
+    for key, record in target.items():
+        state = current.get(key)
+        if state is None:
+            conn.execute(insert(f).values(_finding_row(digest, key, record, now)))
+        elif state != "ACTIVE":
+            _update_finding(conn, digest, key, record, now, reopen=True)
+        else:
+            refreshed.append((key, record))
+            continue
+        new.append(_label(key, packages))
+    for key, record in refreshed:
+        _update_finding(conn, digest, key, record, now, reopen=False)
+    for key, state in current.items():
+        if key[0] in package_ids and key not in target and state == "ACTIVE":
+            conn.execute(
+                update(f)
+                .where(
+                    f.c.platform_digest == digest,
+                    f.c.package_id == key[0],
+                    f.c.vulnerability_id == key[1],
+                )
+                .values(status="CLOSED", closed_at=now, updated_at=now)
+            )
+            resolved.append(_label(key, packages))
+    return FindingChange(digest, tuple(new), tuple(resolved))
+
+
+def _label(key: tuple[int, str], packages: dict[int, Package]) -> tuple[str, str, str]:
+    package = packages.get(key[0])
+    if package is None:
+        return key[1], "", ""
+    return key[1], package.name, package.version
+
+
+def _finding_row(
+    digest: str, key: tuple[int, str], record: dict[str, Any], now: float
+) -> dict[str, Any]:
+    return {
+        "platform_digest": digest,
+        "package_id": key[0],
+        "vulnerability_id": key[1],
+        "status": "ACTIVE",
+        "first_observed_at": now,
+        "last_observed_at": now,
+        "updated_at": now,
+        "closed_at": None,
+        **_finding_fields(record),
+    }
+
+
+def _finding_fields(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "severity": record["severity"],
+        "fixable": int(bool(record["fixedVersions"])),
+        "exploited": int(
+            record["kev"] is not None or record["exploitation"] == "active"
+        ),
+        "priority": float(record["priority"]),
+        "record": json.dumps(record, separators=(",", ":")),
+    }
+
+
+def _update_finding(
+    conn: Any,
+    digest: str,
+    key: tuple[int, str],
+    record: dict[str, Any],
+    now: float,
+    *,
+    reopen: bool,
+) -> None:
+    f = st.scan_findings
+    values = {"last_observed_at": now, **_finding_fields(record)}
+    if reopen:
+        values.update(status="ACTIVE", closed_at=None, updated_at=now)
+    conn.execute(
+        update(f)
+        .where(
+            f.c.platform_digest == digest,
+            f.c.package_id == key[0],
+            f.c.vulnerability_id == key[1],
+        )
+        .values(**values)
+    )
+
+
+def _stored_finding(row: Any) -> StoredFinding:
+    return StoredFinding(
+        platform_digest=row.platform_digest,
+        package=_with_locations(row.package, row.locations),
+        vulnerability_id=row.vulnerability_id,
+        severity=row.severity,
+        status=row.status,
+        fixable=bool(row.fixable),
+        exploited=bool(row.exploited),
+        first_observed_at=row.first_observed_at,
+        last_observed_at=row.last_observed_at,
+        updated_at=row.updated_at,
+        closed_at=row.closed_at,
+        record=json.loads(row.record),
+    )
