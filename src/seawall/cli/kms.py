@@ -54,7 +54,7 @@ def _manager(config_file: Path | None, data_dir: Path | None) -> KeyManager:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
-    return build_key_manager(settings, engine)
+    return _run(lambda: build_key_manager(settings, engine))  # type: ignore[no-any-return]
 
 
 def _run(action: Callable[[], Any]) -> Any:
