@@ -275,7 +275,8 @@ def _satisfies_cargo(version: str, constraint: str) -> bool:
     parts = [p.strip() for p in constraint.split(",")]
     if not all(parts):
         raise _bad("crates.io", constraint, "empty requirement")
-    as_npm = " ".join(p if p[0] in "<>=~^*" else f"^{p}" for p in parts)
+    # A bare version is a caret requirement; a wildcard (1.2.*) stays one.
+    as_npm = " ".join(p if p[0] in "<>=~^*" or "*" in p else f"^{p}" for p in parts)
     return satisfies_npm_range(version, as_npm)
 
 

@@ -206,6 +206,10 @@ def test_npm_range_garbage_is_refused() -> None:
         ("PyPI", "2.31.0", "<2.32.0,>=2.3", True),
         ("crates.io", "1.4.0", "1.2", True),
         ("crates.io", "2.0.0", "1.2", False),
+        ("crates.io", "1.3.0", "1.2.*", False),
+        ("crates.io", "1.2.9", "1.2.*", True),
+        ("crates.io", "1.4.0", ">= 1.2, < 1.5", True),
+        ("crates.io", "1.2.0-beta.1", "^1.1", False),
         ("npm", "1.2.3", "~1.2", True),
     ],
 )
