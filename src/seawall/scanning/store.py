@@ -483,7 +483,7 @@ def _known_ids(conn: Any, identities: list[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for chunk in _chunks(identities):
         query = select(pk.c.identity, pk.c.id).where(pk.c.identity.in_(chunk))
-        out.update(dict(conn.execute(query).tuples().all()))
+        out.update({row[0]: row[1] for row in conn.execute(query)})
     return out
 
 
