@@ -128,7 +128,7 @@ def test_digest_mismatch_is_rejected_and_nothing_replaced(
 ) -> None:
     server.files["/all.zip"] = osv_zip()
     feed = FeedSource("osv-crates", f"{server.url}/all.zip", "osv", sha256="0" * 64)
-    with pytest.raises(IntegrityError, match="^failed to verify feed osv-crates"):
+    with pytest.raises(IntegrityError, match=r"^failed to verify feed osv-crates"):
         Downloader(client, tmp_path).fetch(feed)
     assert list(tmp_path.iterdir()) == []
 
