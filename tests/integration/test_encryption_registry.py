@@ -7,11 +7,14 @@ and images move with skopeo and plain /v2/ requests.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -280,3 +283,66 @@ def test_tampered_blob_is_an_integrity_error(
     assert response.status_code == 500
     assert response.json()["errors"][0]["code"] == "INTEGRITY"
     assert config not in response.content
+
+
+def _stale(data_dir: Path, key_id: str, version: int) -> int:
+    with contextlib.closing(sqlite3.connect(data_dir / "seawall.db")) as db:
+        row = db.execute(
+            "SELECT count(*) FROM crypto_objects WHERE key_id = ? AND key_version < ?",
+            (key_id, version),
+        ).fetchone()
+    return int(row[0])
+
+
+def _wait_rewrapped(data_dir: Path, key_id: str, version: int) -> None:
+    deadline = time.monotonic() + 60
+    while _stale(data_dir, key_id, version) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _stale(data_dir, key_id, version) == 0
+
+
+def _sealed_files(data_dir: Path) -> dict[Path, bytes]:
+    blobs = data_dir / "storage" / "blobs"
+    return {p: hashlib.sha256(p.read_bytes()).digest() for p in every_file(blobs)}
+
+
+def test_rotation_with_restarts_in_between(tmp_path: Path, image_layout: Path) -> None:
+    data_dir = tmp_path / "data"
+    env = {"SEAWALL_KEY_ROTATION_INTERVAL_SECONDS": "1"}
+    live = start_server(data_dir, **env)
+    try:
+        key = kms(live, "create-key", "--alias", "alias/rotating")
+        ecr(live).create_repository(  # type: ignore[attr-defined]
+            repositoryName="enc/rotating",
+            encryptionConfiguration={"encryptionType": "KMS", "kmsKey": key["Arn"]},
+        )
+        push(image_layout, "v1", live, "enc/rotating:v1")
+        sealed = _sealed_files(data_dir)
+
+        # Rotate while stopped; the restarted server re-wraps in the background.
+        live.stop()
+        assert kms(live, "rotate-key", "alias/rotating")["Version"] == 2
+        live.start()
+        _wait_rewrapped(data_dir, str(key["KeyId"]), 2)
+
+        # Rotate while running, then kill -9 and restart before checking.
+        kms(live, "rotate-key", "alias/rotating")
+        live.kill()
+        live.start()
+        _wait_rewrapped(data_dir, str(key["KeyId"]), 3)
+
+        out = tmp_path / "out"
+        skopeo(
+            "copy",
+            "--src-tls-verify=false",
+            "--src-creds",
+            ADMIN_CREDS,
+            f"docker://{live.host}/enc/rotating:v1",
+            f"oci:{out}:v1",
+        )
+        assert blob_files(out) == blob_files(image_layout)
+        assert _sealed_files(data_dir) == sealed  # content never re-encrypted
+        rotations = kms(live, "list-key-rotations", "alias/rotating")
+        assert [r["Version"] for r in rotations] == [1, 2, 3]  # type: ignore[union-attr]
+    finally:
+        live.stop()

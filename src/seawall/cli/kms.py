@@ -91,9 +91,16 @@ def _key_json(key: KeyMetadata) -> dict[str, Any]:
     }
 
 
-def _show(rows: list[dict[str, Any]], columns: tuple[str, ...], output: str) -> None:
+def _show(
+    rows: list[dict[str, Any]],
+    columns: tuple[str, ...],
+    output: str,
+    *,
+    many: bool = False,
+) -> None:
+    """A table, or JSON: the one object, or a list when ``many``."""
     if output == "json":
-        click.echo(json.dumps(rows if len(rows) != 1 else rows[0], indent=2))
+        click.echo(json.dumps(rows if many else rows[0], indent=2))
         return
     from rich.console import Console
     from rich.table import Table
@@ -145,7 +152,7 @@ def list_keys(config_file: Path | None, data_dir: Path | None, output: str) -> N
     if output == "json":
         click.echo(json.dumps({"Keys": rows}, indent=2))
         return
-    _show(rows, _KEY_COLUMNS, output)
+    _show(rows, _KEY_COLUMNS, output, many=True)
 
 
 def _key_command(
@@ -231,7 +238,7 @@ def list_key_rotations(
     """The key's material versions, oldest first."""
     keys = _manager(config_file, data_dir)
     rows = [_rotation_json(r) for r in _run(lambda: keys.list_key_rotations(key))]
-    _show(rows, ("KeyId", "Version", "RotationDate", "RotationType"), output)
+    _show(rows, ("KeyId", "Version", "RotationDate", "RotationType"), output, many=True)
 
 
 def _rotation_json(rotation: KeyRotation) -> dict[str, Any]:
@@ -270,7 +277,7 @@ def list_aliases(config_file: Path | None, data_dir: Path | None, output: str) -
     """Every alias and the key it names."""
     keys = _manager(config_file, data_dir)
     rows = [_alias_json(a) for a in keys.list_aliases()]
-    _show(rows, ("AliasName", "TargetKeyId", "AliasArn"), output)
+    _show(rows, ("AliasName", "TargetKeyId", "AliasArn"), output, many=True)
 
 
 def _alias_json(alias: Alias) -> dict[str, Any]:
