@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 from collections.abc import Iterator
 
 import httpx
@@ -504,3 +505,27 @@ def test_docker_manifest_list(client: httpx.Client) -> None:
         got.headers["Content-Type"]
         == "application/vnd.docker.distribution.manifest.list.v2+json"
     )
+
+
+@pytest.mark.parametrize(
+    "raw_path",
+    [
+        b"/v2/api/a%2Fb/tags/list",
+        b"/v2/api%2fpaged/tags/list",
+        b"/v2/api/%2e%2e/paged/tags/list",
+        b"/v2/api/../paged/tags/list",
+        b"/v2/./api/paged/tags/list",
+    ],
+)
+def test_path_tricks_are_refused(server: LiveServer, raw_path: bytes) -> None:
+    # httpx would normalise dot segments, so send the request line as it is.
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(
+            b"GET " + raw_path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        response = b""
+        while chunk := sock.recv(65536):
+            response += chunk
+    status_line = response.split(b"\r\n", 1)[0]
+    assert b" 400 " in status_line, status_line
+    assert b"NAME_INVALID" in response

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from seawall.errors import RangeInvalid, SizeInvalid, UploadInvalid
+from seawall.errors import NameInvalid, RangeInvalid, SizeInvalid, UploadInvalid
 from seawall.events import RegistryEvent
 from seawall.logging import get_logger
 from seawall.oci import mediatypes as mt
@@ -48,6 +48,10 @@ def _ctx(request: Request) -> RegistryContext:
 
 
 def _name(request: Request) -> str:
+    raw_path: bytes = request.scope.get("raw_path") or b""
+    if b"%2f" in raw_path.lower() or b"%2e" in raw_path.lower():
+        # An encoded slash or dot would let a name differ from its path.
+        raise NameInvalid("invalid repository name: encoded '/' or '.' in the path")
     name = validate_name(request.path_params["name"])
     structlog.contextvars.bind_contextvars(repository=name)
     return name
