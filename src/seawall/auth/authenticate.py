@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from seawall.auth.credentials import Credentials
 from seawall.auth.identities import IdentityStore
+from seawall.auth.inline import require_io
 from seawall.auth.keys import AccessKeyStore
 from seawall.auth.principals import Principal, anonymous
 from seawall.auth.tokens import LOGIN_AUDIENCE, TokenSigner
@@ -76,6 +77,7 @@ class Authenticator:
         """The principal with id ``principal_id`` (cached); Unauthenticated if gone."""
         found = self._principals.get(principal_id)
         if found is None:
+            require_io()
             try:
                 found = self._identities.get_principal_by_id(principal_id)
             except NotFound as exc:
@@ -89,6 +91,7 @@ class Authenticator:
         digest = self._mac(secret)
         cached = self._verified.get(("key", key_id))
         if cached is None:
+            require_io()
             stored = self._keys.get_secret(key_id)
             owner = self._keys.owner(key_id) if stored is not None else None
             # Compare even for unknown keys so timing does not reveal them.
@@ -112,6 +115,7 @@ class Authenticator:
                 via="password",
                 credential_id=username,
             )
+        require_io()
         found = self._identities.check_password(username, password)
         if found is None:
             raise Unauthenticated(_BAD)
@@ -148,6 +152,7 @@ class Authenticator:
     def _key_active(self, key_id: str, principal_id: str) -> bool:
         cached = self._verified.get(("key-owner", key_id))
         if cached is None:
+            require_io()
             owner = self._keys.owner(key_id)
             if owner is None:
                 return False

@@ -23,6 +23,7 @@ from seawall.auth.authenticate import Authenticator
 from seawall.auth.conditions import ContextValue
 from seawall.auth.credentials import Credentials
 from seawall.auth.evaluate import AttachedPolicy, Decision, Request, evaluate
+from seawall.auth.inline import require_io
 from seawall.auth.policystore import Generation, PolicyStore
 from seawall.auth.principals import Principal, PrincipalKind
 from seawall.auth.scope import ResourceScope
@@ -114,6 +115,7 @@ class AccessControl:
         now = time.monotonic()
         if now - self._checked_at < REFRESH_SECONDS:
             return
+        require_io()
         with self._lock:
             if now - self._checked_at < REFRESH_SECONDS:
                 return
@@ -134,6 +136,7 @@ class AccessControl:
         try:
             principal = self._auth.authenticate(credentials)
         except Unauthenticated as exc:
+            require_io()
             self._throttle.fail(info.source_ip)
             self._record_auth_failure(credentials, info, exc)
             raise
@@ -163,6 +166,7 @@ class AccessControl:
         now = self._clock()
         if now - self._logins.get(key, -LOGIN_AUDIT_WINDOW) < LOGIN_AUDIT_WINDOW:
             return
+        require_io()
         if len(self._logins) > 50_000:
             self._logins = {}
         self._logins[key] = now
@@ -233,6 +237,7 @@ class AccessControl:
             decision = self.decide(principal, action, repository, info)
             if decision.allowed:
                 continue
+            require_io()
             self.record(
                 action.split(":", 1)[-1],
                 principal,
@@ -324,6 +329,7 @@ class AccessControl:
             return ()
         cached = self._identity_cache.get(principal.principal_id)
         if cached is None:
+            require_io()
             cached = self._policies.identity_policies(principal)
             self._identity_cache[principal.principal_id] = cached
         return cached
@@ -331,6 +337,7 @@ class AccessControl:
     def _resource(self, repository: str | None) -> tuple[AttachedPolicy, ...]:
         cached = self._resource_cache.get(repository)
         if cached is None:
+            require_io()
             cached = self._policies.resource_policies(repository)
             if len(self._resource_cache) > 10_000:
                 self._resource_cache = {}
@@ -361,6 +368,7 @@ class AccessControl:
     def _tags(self, repository: str) -> Mapping[str, str]:
         cached = self._tag_cache.get(repository)
         if cached is None:
+            require_io()
             cached = self._tag_cache[repository] = dict(self.resource_tags(repository))
         return cached
 

@@ -38,6 +38,7 @@ LOGIN_AUDIENCE = "seawall-login"
 REGISTRY_TOKEN_TTL = 300  # the spec's floor is 60 s; docker pulls reuse a token
 LOGIN_TOKEN_TTL = 12 * 3600
 _LEEWAY = 30
+_MAX_VERIFIED = 10_000
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class TokenSigner:
         )
         self.key_id = hashlib.sha256(raw).hexdigest()[:16]
         self._clock = clock
+        self._verified: dict[bytes, TokenClaims] = {}
 
     def __repr__(self) -> str:
         return f"TokenSigner(kid={self.key_id})"
@@ -90,8 +92,21 @@ class TokenSigner:
     def verify(self, token: str, audience: str) -> TokenClaims:
         """The claims of a valid token for ``audience``; Unauthenticated else.
 
-        Times are checked against the injected clock, not the wall clock.
+        Times are checked against the injected clock, not the wall clock. A
+        verified token is remembered (by its SHA-256, never the token) until
+        it expires, so a client reusing it costs one signature check.
         """
+        key = hashlib.sha256(f"{audience}\n{token}".encode()).digest()
+        known = self._verified.get(key)
+        if known is not None and known.expires_at + _LEEWAY >= self._clock():
+            return known
+        claims = self._check(token, audience)
+        if len(self._verified) >= _MAX_VERIFIED:
+            self._verified = {}
+        self._verified[key] = claims
+        return claims
+
+    def _check(self, token: str, audience: str) -> TokenClaims:
         try:
             claims = jwt.decode(
                 token,

@@ -27,6 +27,7 @@ from starlette.routing import Route
 from seawall.auth import actions as ecr
 from seawall.auth.credentials import parse_authorization
 from seawall.auth.factory import AuthServices
+from seawall.auth.inline import NeedsIO, no_io
 from seawall.auth.principals import Principal
 from seawall.auth.scope import ResourceScope, parse_scopes
 from seawall.auth.service import RequestInfo
@@ -62,9 +63,13 @@ class PolicyGuard:
         info = request_info(request)
         try:
             credentials = parse_authorization(request.headers.get("authorization"))
-            principal = await anyio.to_thread.run_sync(
-                self._decide, credentials, request.url.path, repository, actions, info
-            )
+            args = (credentials, request.url.path, repository, actions, info)
+            try:
+                # Warm caches decide in microseconds: no worker thread then.
+                with no_io():
+                    principal = self._decide(*args)
+            except NeedsIO:
+                principal = await anyio.to_thread.run_sync(self._decide, *args)
         except Unauthenticated as exc:
             exc.headers = {  # type: ignore[attr-defined]
                 "WWW-Authenticate": self.challenge(request, repository, actions)

@@ -351,3 +351,27 @@ def test_deleting_a_principal_revokes_its_keys(auth: AuthServices) -> None:
     auth.identities.delete_principal("alice")
     with pytest.raises(Unauthenticated):
         auth.access.authenticate(_basic(key_id, secret), INFO)
+
+
+def test_inline_decisions_need_warm_caches_and_leave_no_side_effects(
+    auth: AuthServices,
+) -> None:
+    from seawall.auth.inline import NeedsIO, no_io
+
+    key_id, secret = _user(auth, "alice", "AmazonEC2ContainerRegistryReadOnly")
+    attacker = RequestInfo(source_ip="203.0.113.50")
+    with no_io(), pytest.raises(NeedsIO):
+        auth.access.authenticate(_basic(key_id, secret), INFO)
+    who = auth.access.authenticate(_basic(key_id, secret), INFO)
+    auth.access.authorize(who, "a", PULL, INFO)
+    with no_io():  # warm now: decided without touching the database
+        again = auth.access.authenticate(_basic(key_id, secret), INFO)
+        auth.access.authorize(again, "a", PULL, INFO)
+    # A wrong secret inline stops before counting the failure or auditing it.
+    before = len(auth.audit.query(limit=1000))
+    for _ in range(20):
+        with no_io(), pytest.raises(NeedsIO):
+            auth.access.authenticate(_basic(key_id, "x" * 40), attacker)
+    assert len(auth.audit.query(limit=1000)) == before
+    with pytest.raises(Unauthenticated):
+        auth.access.authenticate(_basic(key_id, "x" * 40), attacker)
