@@ -21,6 +21,10 @@ module                ecosystems
 ``nuget``             NuGet
 ``composer``          Packagist
 ====================  ==========================================================
+
+Range syntaxes: ``npm_range`` (node-semver), ``intervals`` (Maven, NuGet),
+``composer`` and ``rubygems`` (their constraints), all reached through
+``satisfies_constraint`` in ``constraints``.
 """
 
 from __future__ import annotations

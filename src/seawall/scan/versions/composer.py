@@ -10,6 +10,11 @@ split at ``.`` and at digit/letter changes, numbers as numbers, and
 ``dev < alpha < beta < RC < (number) < patch``, a missing part sorting
 below a number and between ``RC`` and ``patch``.
 
+Constraints (:func:`satisfies_composer`) follow Composer's VersionParser:
+``,`` or a blank joins bounds, ``||`` or ``|`` joins alternatives, and
+``~1.2``, ``^1.2``, ``1.2.*`` and ``1.0 - 2.0`` expand to bounds on
+``-dev`` versions, so that pre-releases fall where Composer puts them.
+
 Build metadata (``+bedrock-1.17``) is dropped, as Composer drops it.
 Branch versions (``dev-main``) have no order and are invalid here.
 
@@ -23,7 +28,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from seawall.scan.versions.interface import KeyedScheme
+from seawall.scan.versions.interface import KeyedScheme, constraint_error, holds
 
 _MODIFIER = (
     r"[._-]?(?:(?P<stability>stable|beta|b|RC|alpha|a|patch|pl|p)"
@@ -115,3 +120,105 @@ class ComposerScheme(KeyedScheme):
 
     def _key(self, version: str) -> Any:
         return php_key(normalize(version))
+
+
+# Constraints: FriendsOfPHP bounds (>=1.0,<1.2) and Composer's sugar.
+
+_SCHEME = ComposerScheme()
+_NUMBERS = r"v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.(\d+))?"
+_TILDE_CARET = re.compile(rf"(~>?|\^)\s*{_NUMBERS}(?P<modifier>[-._]?[A-Za-z].*)?")
+_WILDCARD = re.compile(r"v?(\d+)(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?(?:\.(\d+|[xX*]))?")
+_HYPHEN_RANGE = re.compile(rf"(?P<low>\S+)\s+-\s+(?P<high>{_NUMBERS}(?P<mod>\S*))")
+_OPERATOR = re.compile(r"(<>|!=|>=|<=|==|>|<|=)?\s*(\S+)")
+_ANY = re.compile(r"v?[xX*](?:\.[xX*])*")
+
+Bound = tuple[str, str]  # (operator, normalized version)
+
+
+def _bump(numbers: list[int], position: int, increment: int) -> str:
+    """Composer's manipulateVersionString: pad after ``position`` with 0."""
+    parts = [n if i < position else 0 for i, n in enumerate(numbers)]
+    parts[position - 1] += increment
+    return ".".join(str(n) for n in parts)
+
+
+def _numbers(groups: tuple[str | None, ...]) -> tuple[list[int], int]:
+    """The four numbers (missing as 0) and how many were given."""
+    given = [g for g in groups if g is not None and g not in "xX*"]
+    return [int(g) for g in given] + [0] * (4 - len(given)), len(given)
+
+
+def _tilde_caret(match: re.Match[str]) -> list[Bound]:
+    numbers, given = _numbers(match.groups()[1:5])
+    if match[1] == "^":
+        nonzero = next((i + 1 for i, n in enumerate(numbers[:given]) if n), given)
+        high = max(1, min(nonzero, given))
+    else:
+        high = max(1, given - 1)
+    text = match.group()[len(match[1]) :].strip()
+    low = normalize(text) if match["modifier"] else _bump(numbers, 4, 0)
+    low += "" if match["modifier"] else "-dev"
+    return [(">=", low), ("<", _bump(numbers, high, 1) + "-dev")]
+
+
+def _wildcard(match: re.Match[str]) -> list[Bound]:
+    numbers, given = _numbers(match.groups())
+    low = _bump(numbers, 4, 0) + "-dev"
+    high = _bump(numbers, given, 1) + "-dev"
+    return [("<", high)] if low == "0.0.0.0-dev" else [(">=", low), ("<", high)]
+
+
+def _hyphen(match: re.Match[str]) -> list[Bound]:
+    low = normalize(match["low"])
+    low += "" if "-" in low else "-dev"
+    numbers, given = _numbers(match.groups()[2:6])
+    if given == 4 or match["mod"]:
+        return [(">=", low), ("<=", normalize(match["high"]))]
+    return [(">=", low), ("<", _bump(numbers, given, 1) + "-dev")]
+
+
+def _simple(text: str) -> list[Bound]:
+    tilde = _TILDE_CARET.fullmatch(text)
+    if tilde is not None:
+        return _tilde_caret(tilde)
+    wildcard = _WILDCARD.fullmatch(text)
+    if wildcard is not None and any(g and g in "xX*" for g in wildcard.groups()):
+        return _wildcard(wildcard)
+    match = _OPERATOR.fullmatch(text)
+    if match is None:
+        raise ValueError(f"bad constraint {text!r}")
+    op, version = match[1] or "=", normalize(match[2])
+    if op in ("<", ">=") and "-" not in version:
+        version += "-dev"
+    return [(op, version)]
+
+
+def composer_bounds(constraint: str) -> list[list[Bound]]:
+    """Alternatives (``||``) of conjunctions (``,`` or blank) of bounds."""
+    alternatives: list[list[Bound]] = []
+    for text in re.split(r"\s*\|\|?\s*", constraint.strip()):
+        alternative = re.sub(r"@(?:stable|RC|beta|alpha|dev)\b", "", text)
+        hyphen = _HYPHEN_RANGE.fullmatch(alternative)
+        if hyphen is not None:
+            alternatives.append(_hyphen(hyphen))
+            continue
+        joined = re.sub(r"(<>|!=|>=|<=|==|>|<|=|~>?|\^)\s+", r"\1", alternative)
+        bounds: list[Bound] = []
+        for part in re.split(r"\s*,\s*|\s+", joined.strip()):
+            if not _ANY.fullmatch(part):
+                bounds += _simple(part)
+        alternatives.append(bounds)
+    return alternatives
+
+
+def satisfies_composer(version: str, constraint: str) -> bool:
+    """Semver::satisfies: ``version`` against a Composer constraint string."""
+    key = _SCHEME.parse(version)
+    try:
+        alternatives = composer_bounds(constraint)
+    except ValueError as exc:
+        raise constraint_error("Composer", constraint, str(exc)) from exc
+    return any(
+        all(holds((key > php_key(b)) - (key < php_key(b)), op) for op, b in bounds)
+        for bounds in alternatives
+    )

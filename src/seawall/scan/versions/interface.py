@@ -93,3 +93,25 @@ def invalid(scheme: str, version: str, reason: str) -> InvalidInput:
 def cmp(a: Any, b: Any) -> int:
     """-1, 0 or 1 for two keys of one scheme."""
     return int(a > b) - int(a < b)
+
+
+def constraint_error(kind: str, constraint: str, reason: str) -> InvalidInput:
+    """The error every constraint parser raises for a malformed constraint."""
+    return InvalidInput(
+        f"invalid {kind} constraint {constraint!r}: {reason}",
+        detail={"constraint": constraint},
+    )
+
+
+def holds(order: int, op: str) -> bool:
+    """Whether ``compare(version, bound) == order`` satisfies ``op``."""
+    return {
+        "<": order < 0,
+        "<=": order <= 0,
+        ">": order > 0,
+        ">=": order >= 0,
+        "=": order == 0,
+        "==": order == 0,
+        "!=": order != 0,
+        "<>": order != 0,
+    }[op]

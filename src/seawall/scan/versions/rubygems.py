@@ -8,6 +8,10 @@ are dropped (``1.0 == 1``, ``1.0.a.0 == 1.a``); then segments compare one by
 one, a missing segment counting as 0, numbers as numbers, strings as bytes,
 and any string before any number (``1.a < 1 < 1.0.1``). A blank version is
 ``0``.
+
+Requirements (:func:`satisfies_requirement`) are Gem::Requirement strings:
+``=``, ``!=``, ``>``, ``<``, ``>=``, ``<=`` and ``~> 1.2.3`` (at least 1.2.3
+and below 1.3), joined by commas, all of which must hold.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from seawall.scan.versions.interface import KeyedScheme
+from seawall.scan.versions.interface import KeyedScheme, constraint_error, holds
 
 _VERSION = re.compile(
     r"\s*([0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)?\s*"
@@ -99,3 +103,30 @@ class RubyGemsScheme(KeyedScheme):
 
     def _key(self, version: str) -> Any:
         return key_of_segments(segments(version))
+
+
+# Requirements: Gem::Requirement strings such as "~> 1.2.3, >= 1.2.3.1".
+
+_SCHEME = RubyGemsScheme()
+_GEM_REQUIREMENT = re.compile(r"\s*(=|!=|>=|<=|>|<|~>)?\s*([0-9][0-9A-Za-z.-]*)\s*")
+
+
+def _requirement_holds(version: str, op: str, bound: str) -> bool:
+    if op != "~>":
+        return holds(_SCHEME.compare(version, bound), op)
+    # "~> 1.2.3": at least 1.2.3, and a release below 1.3.
+    below = key_of_segments(release(version)) < key_of_segments(bump(bound))
+    return _SCHEME.compare(version, bound) >= 0 and below
+
+
+def satisfies_requirement(version: str, constraint: str) -> bool:
+    """Gem::Requirement#satisfied_by? for a comma-joined requirement string."""
+    for part in constraint.split(","):
+        match = _GEM_REQUIREMENT.fullmatch(part)
+        if match is None or not _SCHEME.is_valid(match[2]):
+            raise constraint_error(
+                "RubyGems", constraint, f"bad requirement {part.strip()!r}"
+            )
+        if not _requirement_holds(version, match[1] or "=", match[2]):
+            return False
+    return True
