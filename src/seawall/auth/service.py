@@ -36,6 +36,8 @@ log = get_logger(__name__)
 
 REFRESH_SECONDS = 1.0
 LOGIN_AUDIT_WINDOW = 300.0  # one success event per credential and address
+MAX_CACHED_DECISIONS = 100_000
+_TIME_KEYS = frozenset({"aws:currenttime", "aws:epochtime"})
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class AccessControl:
         self._identity_cache: dict[str, tuple[AttachedPolicy, ...]] = {}
         self._resource_cache: dict[str | None, tuple[AttachedPolicy, ...]] = {}
         self._tag_cache: dict[str, Mapping[str, str]] = {}
+        self._decisions: dict[tuple[object, ...], Decision] = {}
         self._logins: dict[tuple[str, str], float] = {}
         self._seen_generation = -1
         self._checked_at = 0.0
@@ -109,6 +112,7 @@ class AccessControl:
         self._identity_cache = {}
         self._resource_cache = {}
         self._tag_cache = {}
+        self._decisions = {}
         self._auth.clear()
 
     def _refresh(self) -> None:
@@ -183,12 +187,32 @@ class AccessControl:
         repository: str | None,
         info: RequestInfo,
     ) -> Decision:
-        """The decision for one action (no audit, no exception)."""
+        """The decision for one action (no audit, no exception).
+
+        Decisions are cached per (principal, action, repository, source
+        address, transport) unless a policy involved tests the time.
+        """
         self._refresh()
+        key = (
+            principal.principal_id,
+            principal.kind,
+            action,
+            repository,
+            info.source_ip,
+            info.secure,
+        )
+        cached = self._decisions.get(key)
+        if cached is not None:
+            return cached
         resource = self.resource(repository)
         policies = self._identity(principal) + self._resource(repository)
         context = self._context(principal, repository, info)
-        return evaluate(Request(principal, action, resource, context), policies)
+        decision = evaluate(Request(principal, action, resource, context), policies)
+        if not _time_dependent(policies):
+            if len(self._decisions) >= MAX_CACHED_DECISIONS:
+                self._decisions = {}
+            self._decisions[key] = decision
+        return decision
 
     def decide_arn(
         self,
@@ -403,6 +427,20 @@ class AccessControl:
                 request_id=info.request_id,
             )
         )
+
+
+def _time_dependent(policies: tuple[AttachedPolicy, ...]) -> bool:
+    """Whether any statement's conditions read the clock."""
+    return any(
+        condition.key.lower() in _TIME_KEYS
+        or any(
+            "${aws:currenttime" in v.lower() or "${aws:epochtime" in v.lower()
+            for v in condition.values
+        )
+        for attached in policies
+        for statement in attached.policy.statements
+        for condition in statement.conditions
+    )
 
 
 def _principal_keys(principal: Principal) -> dict[str, ContextValue]:

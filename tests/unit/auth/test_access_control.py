@@ -375,3 +375,64 @@ def test_inline_decisions_need_warm_caches_and_leave_no_side_effects(
     assert len(auth.audit.query(limit=1000)) == before
     with pytest.raises(Unauthenticated):
         auth.access.authenticate(_basic(key_id, "x" * 40), attacker)
+
+
+def test_time_conditions_are_evaluated_on_every_request(
+    auth: AuthServices, clock: FakeClock
+) -> None:
+    from datetime import UTC, datetime
+
+    deadline = datetime.fromtimestamp(clock.now + 60, UTC).isoformat()
+    key_id, secret = _user(auth, "temp")
+    auth.policies.put_policy(
+        "until",
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "ecr:*",
+                        "Resource": "*",
+                        "Condition": {"DateLessThan": {"aws:CurrentTime": deadline}},
+                    }
+                ],
+            }
+        ),
+    )
+    auth.policies.attach(
+        "until", "principal", auth.identities.get_principal("temp").principal_id
+    )
+    who = auth.access.authenticate(_basic(key_id, secret), INFO)
+    auth.access.authorize(who, "a", PULL, INFO)
+    clock.now += 120
+    with pytest.raises(AccessDenied):
+        auth.access.authorize(who, "a", PULL, INFO)
+
+
+def test_decisions_depend_on_the_source_address(auth: AuthServices) -> None:
+    key_id, secret = _user(auth, "office")
+    auth.policies.put_policy(
+        "office-only",
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "ecr:*",
+                        "Resource": "*",
+                        "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/24"}},
+                    }
+                ],
+            }
+        ),
+    )
+    auth.policies.attach(
+        "office-only", "principal", auth.identities.get_principal("office").principal_id
+    )
+    who = auth.access.authenticate(_basic(key_id, secret), INFO)
+    auth.access.authorize(who, "a", PULL, INFO)
+    elsewhere = RequestInfo(source_ip="198.51.100.4", secure=True)
+    with pytest.raises(AccessDenied):
+        auth.access.authorize(who, "a", PULL, elsewhere)
