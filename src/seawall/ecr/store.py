@@ -48,6 +48,18 @@ class EcrStore:
             ).scalar()
         return bool(value)
 
+    def scan_on_push_many(self, repository_ids: list[int]) -> set[int]:
+        """Those of ``repository_ids`` with scan on push enabled (one query)."""
+        table = ecr_repository_settings
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(table.c.repository_id).where(
+                    table.c.repository_id.in_(repository_ids),
+                    table.c.scan_on_push.is_(True),
+                )
+            ).scalars()
+            return {int(row) for row in rows}
+
     def set_scan_on_push(self, repository_id: int, enabled: bool) -> None:
         with self.engine.begin() as conn:
             upsert(

@@ -175,6 +175,18 @@ _MANIFEST_BY_TAG = (
 )
 
 
+def _repository_from_row(row: Any) -> Repository:
+    return Repository(
+        id=row.id,
+        name=row.name,
+        created_at=row.created_at,
+        tag_mutability=row.tag_mutability,
+        immutability_exclusions=tuple(json.loads(row.immutability_exclusions)),
+        encryption_type=row.encryption_type,
+        kms_key=row.kms_key,
+    )
+
+
 class RegistryStore:
     """Repositories, blobs, upload sessions, manifests, tags and referrers."""
 
@@ -303,21 +315,21 @@ class RegistryStore:
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
 
+    def find_repositories(self, names: list[str]) -> list[Repository]:
+        """Those of ``names`` that exist, in lexical order, in one query."""
+        query = (
+            select(t.repositories)
+            .where(t.repositories.c.name.in_(names))
+            .order_by(t.repositories.c.name)
+        )
+        with self.engine.connect() as conn:
+            return [_repository_from_row(row) for row in conn.execute(query)]
+
     def _repository(self, conn: Any, name: str) -> Repository | None:
         row = conn.execute(
             select(t.repositories).where(t.repositories.c.name == name)
         ).first()
-        if row is None:
-            return None
-        return Repository(
-            id=row.id,
-            name=row.name,
-            created_at=row.created_at,
-            tag_mutability=row.tag_mutability,
-            immutability_exclusions=tuple(json.loads(row.immutability_exclusions)),
-            encryption_type=row.encryption_type,
-            kms_key=row.kms_key,
-        )
+        return None if row is None else _repository_from_row(row)
 
     def _store_for(self, repo: Repository) -> tuple[str, BlobStore]:
         domain = self.blobs.domain(repo)
@@ -905,6 +917,25 @@ class RegistryStore:
                 .order_by(other)
             ).scalars()
             return [str(row) for row in rows]
+
+    def image_sizes(self, name: str) -> dict[str, int]:
+        """Layer bytes of every manifest in ``name`` that lists blobs, by digest."""
+        repo = self.get_repository(name)
+        refs, linked = t.manifest_references, t.repository_blobs
+        query = (
+            select(refs.c.parent_digest, func.sum(linked.c.size))
+            .join(
+                linked,
+                and_(
+                    linked.c.repository_id == refs.c.repository_id,
+                    linked.c.digest == refs.c.child_digest,
+                ),
+            )
+            .where(refs.c.repository_id == repo.id, refs.c.kind == "blob")
+            .group_by(refs.c.parent_digest)
+        )
+        with self.engine.connect() as conn:
+            return {str(d): int(size) for d, size in conn.execute(query)}
 
     def image_size(self, name: str, digest: Digest) -> int:
         """Sum of the sizes of the blobs a manifest references (for DescribeImages)."""

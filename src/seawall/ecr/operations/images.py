@@ -89,10 +89,11 @@ def describe_images(ctx: EcrContext) -> dict[str, Any]:
     repo = get_repository(ctx)
     registry = ctx.services.registry
     tags: dict[str, list[str]] = registry.tags_by_digest(repo.name)
+    sizes: dict[str, int] = registry.image_sizes(repo.name)
     if "imageIds" in ctx.params:
         _no_paging_with_ids(ctx)
         found = _describe_ids(ctx, repo.name, ctx.params["imageIds"])
-        return {"imageDetails": [_detail(ctx, m, tags) for m in found]}
+        return {"imageDetails": [_detail(ctx, m, tags, sizes) for m in found]}
     manifests = registry.list_manifests(repo.name) if _active_only(ctx) else []
     wanted = _tag_filter(ctx)
     selected = [
@@ -103,7 +104,7 @@ def describe_images(ctx: EcrContext) -> dict[str, Any]:
     page = paginate(
         selected, lambda m: str(m.digest), ctx.params, f"DescribeImages:{repo.name}"
     )
-    return page.output("imageDetails", lambda m: _detail(ctx, m, tags))
+    return page.output("imageDetails", lambda m: _detail(ctx, m, tags, sizes))
 
 
 def _no_paging_with_ids(ctx: EcrContext) -> None:
@@ -136,7 +137,10 @@ def _describe_id(image_id: dict[str, str]) -> str:
 
 
 def _detail(
-    ctx: EcrContext, manifest: StoredManifest, tags: dict[str, list[str]]
+    ctx: EcrContext,
+    manifest: StoredManifest,
+    tags: dict[str, list[str]],
+    sizes: dict[str, int],
 ) -> dict[str, Any]:
     digest = str(manifest.digest)
     detail: dict[str, Any] = {
@@ -144,7 +148,7 @@ def _detail(
         "repositoryName": manifest.repository,
         "imageDigest": digest,
         "imageTags": tags.get(digest) or None,
-        "imageSizeInBytes": _image_size(ctx, manifest),
+        "imageSizeInBytes": _image_size(ctx, manifest, sizes),
         "imagePushedAt": _epoch_time(manifest.created_at),
         "imageManifestMediaType": manifest.media_type,
         "artifactMediaType": manifest.artifact_type,
@@ -159,15 +163,16 @@ def _detail(
     return detail
 
 
-def _image_size(ctx: EcrContext, manifest: StoredManifest) -> int:
+def _image_size(
+    ctx: EcrContext, manifest: StoredManifest, sizes: dict[str, int]
+) -> int:
     """Layer bytes of an image; for an index, its largest child (as ECR does)."""
-    registry = ctx.services.registry
-    size = int(registry.image_size(manifest.repository, manifest.digest))
+    size = sizes.get(str(manifest.digest), 0)
     if size or manifest.media_type not in mt.INDEXES:
         return size
+    registry = ctx.services.registry
     children = registry.manifest_children(manifest.repository, manifest.digest)
-    sizes = [registry.image_size(manifest.repository, d) for d in children]
-    return int(max(sizes, default=0))
+    return max((sizes.get(str(d), 0) for d in children), default=0)
 
 
 # -- resolving image ids ------------------------------------------------------

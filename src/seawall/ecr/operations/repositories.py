@@ -24,8 +24,15 @@ MAX_TAG_KEY, MAX_TAG_VALUE = 128, 256
 _EXCLUSION_MODES = ("IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION")
 
 
-def render_repository(ctx: EcrContext, repo: Repository) -> dict[str, Any]:
-    """The model's ``Repository`` structure for ``repo``."""
+def render_repository(
+    ctx: EcrContext, repo: Repository, scan_on_push: bool | None = None
+) -> dict[str, Any]:
+    """The model's ``Repository`` structure for ``repo``.
+
+    ``scan_on_push`` saves a query when the caller looked it up in bulk.
+    """
+    if scan_on_push is None:
+        scan_on_push = ctx.services.ecr_store.scan_on_push(repo.id)
     encryption: dict[str, Any] = {"encryptionType": repo.encryption_type}
     if repo.kms_key:
         encryption["kmsKey"] = repo.kms_key
@@ -36,9 +43,7 @@ def render_repository(ctx: EcrContext, repo: Repository) -> dict[str, Any]:
         "repositoryUri": ctx.repository_uri(repo.name),
         "createdAt": _datetime(repo.created_at),
         "imageTagMutability": repo.tag_mutability,
-        "imageScanningConfiguration": {
-            "scanOnPush": ctx.services.ecr_store.scan_on_push(repo.id)
-        },
+        "imageScanningConfiguration": {"scanOnPush": scan_on_push},
         "encryptionConfiguration": encryption,
     }
     if repo.immutability_exclusions:
@@ -102,10 +107,14 @@ def describe_repositories(ctx: EcrContext) -> dict[str, Any]:
             raise invalid_parameter(
                 "maxResults", "cannot be used together with repositoryNames"
             )
-        repos = [get_repository(ctx, name) for name in dict.fromkeys(names)]
+        wanted = list(dict.fromkeys(names))
+        repos = ctx.services.registry.find_repositories(wanted)
+        missing = set(wanted) - {repo.name for repo in repos}
+        if missing:
+            raise repository_not_found(sorted(missing)[0], ctx.registry_id)
         for repo in repos:
             ctx.require("ecr:DescribeRepositories", ctx.repository_arn(repo.name))
-        return {"repositories": [render_repository(ctx, r) for r in repos]}
+        return {"repositories": _render_many(ctx, repos)}
     return _list_repositories(ctx)
 
 
@@ -127,11 +136,16 @@ def _list_repositories(ctx: EcrContext) -> dict[str, Any]:
                     break
         if len(batch) <= limit:
             break
-    repos = [r for r in map(registry.find_repository, names[:limit]) if r]
-    out: dict[str, Any] = {"repositories": [render_repository(ctx, r) for r in repos]}
+    repos = registry.find_repositories(names[:limit])
+    out: dict[str, Any] = {"repositories": _render_many(ctx, repos)}
     if len(names) > limit:
         out["nextToken"] = encode_token(scope, names[limit - 1])
     return out
+
+
+def _render_many(ctx: EcrContext, repos: list[Repository]) -> list[dict[str, Any]]:
+    scanning = ctx.services.ecr_store.scan_on_push_many([r.id for r in repos])
+    return [render_repository(ctx, r, r.id in scanning) for r in repos]
 
 
 @operation("DeleteRepository", changes_state=True)
