@@ -10,7 +10,6 @@ per request. Every comparison of a presented secret is constant-time.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import re
@@ -55,11 +54,13 @@ class Authenticator:
         self._mac_key = os.urandom(32)
         self._verified: dict[tuple[str, str], _Verified] = {}
         self._principals: dict[str, Principal] = {}
+        self._resolved: dict[str, Principal] = {}
 
     def clear(self) -> None:
         """Forget every cached verification (the access model changed)."""
         self._verified = {}
         self._principals = {}
+        self._resolved = {}
 
     def authenticate(self, credentials: Credentials) -> Principal:
         """The principal behind ``credentials`` (anonymous when none)."""
@@ -102,9 +103,15 @@ class Authenticator:
             cached = self._verified[("key", key_id)] = _Verified(expected, owner)
         elif not hmac.compare_digest(digest, cached.digest):
             raise Unauthenticated(_BAD)
-        return replace(
-            self.principal(cached.principal_id), via="access-key", credential_id=key_id
-        )
+        resolved = self._resolved.get(key_id)
+        if resolved is None:
+            resolved = replace(
+                self.principal(cached.principal_id),
+                via="access-key",
+                credential_id=key_id,
+            )
+            self._resolved[key_id] = resolved
+        return resolved
 
     def _password(self, username: str, password: str) -> Principal:
         digest = self._mac(password)
@@ -160,7 +167,7 @@ class Authenticator:
         return cached.principal_id == principal_id
 
     def _mac(self, secret: str) -> bytes:
-        return hmac.new(self._mac_key, secret.encode(), hashlib.sha256).digest()
+        return hmac.digest(self._mac_key, secret.encode(), "sha256")
 
 
 def _looks_like_jwt(secret: str) -> bool:
