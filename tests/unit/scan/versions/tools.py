@@ -167,9 +167,13 @@ def node_semver_dir() -> Path:
     cached = CACHE / "npm" / "node_modules" / "semver"
     if cached.is_dir():
         return cached
-    bundled = Path("/usr/lib/node_modules/npm/node_modules/semver")
-    if bundled.is_dir():
-        return bundled
+    # npm carries the registry's semver package; Debian ships it as node-semver.
+    for bundled in (
+        Path("/usr/lib/node_modules/npm/node_modules/semver"),
+        Path("/usr/share/nodejs/semver"),
+    ):
+        if (bundled / "package.json").is_file():
+            return bundled
     require_tool("npm")
     _run(
         ["npm", "install", "--silent", "--prefix", str(CACHE / "npm"), "semver@7"],
