@@ -26,9 +26,15 @@ Composer's solver compares normalized versions, and so does Seawall; PHP's
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
-from seawall.scan.versions.interface import KeyedScheme, constraint_error, holds
+from seawall.scan.versions.interface import (
+    KeyedScheme,
+    cmp,
+    constraint_error,
+    holds,
+)
 
 _MODIFIER = (
     r"[._-]?(?:(?P<stability>stable|beta|b|RC|alpha|a|patch|pl|p)"
@@ -193,22 +199,24 @@ def _simple(text: str) -> list[Bound]:
     return [(op, version)]
 
 
-def composer_bounds(constraint: str) -> list[list[Bound]]:
-    """Alternatives (``||``) of conjunctions (``,`` or blank) of bounds."""
-    alternatives: list[list[Bound]] = []
+@lru_cache(maxsize=8192)
+def composer_bounds(constraint: str) -> tuple[tuple[Bound, ...], ...]:
+    """Alternatives (``||``) of conjunctions (``,`` or blank) of bounds,
+    versions normalized; ValueError when malformed."""
+    alternatives: list[tuple[Bound, ...]] = []
     for text in re.split(r"\s*\|\|?\s*", constraint.strip()):
         alternative = re.sub(r"@(?:stable|RC|beta|alpha|dev)\b", "", text)
         hyphen = _HYPHEN_RANGE.fullmatch(alternative)
         if hyphen is not None:
-            alternatives.append(_hyphen(hyphen))
+            alternatives.append(tuple(_hyphen(hyphen)))
             continue
         joined = re.sub(r"(<>|!=|>=|<=|==|>|<|=|~>?|\^)\s+", r"\1", alternative)
         bounds: list[Bound] = []
         for part in re.split(r"\s*,\s*|\s+", joined.strip()):
             if not _ANY.fullmatch(part):
                 bounds += _simple(part)
-        alternatives.append(bounds)
-    return alternatives
+        alternatives.append(tuple(bounds))
+    return tuple(alternatives)
 
 
 def satisfies_composer(version: str, constraint: str) -> bool:
@@ -219,6 +227,6 @@ def satisfies_composer(version: str, constraint: str) -> bool:
     except ValueError as exc:
         raise constraint_error("Composer", constraint, str(exc)) from exc
     return any(
-        all(holds((key > php_key(b)) - (key < php_key(b)), op) for op, b in bounds)
+        all(holds(cmp(key, php_key(bound)), op) for op, bound in bounds)
         for bounds in alternatives
     )
