@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 from seawall.scan.inventory import Inventory, Package
 from tests.unit.scan import realcontent
+from tests.unit.scan.conftest import scan
+from tests.unit.scan.ocibuild import Layer, build_layout
 
 
 def _of(inventory: Inventory, kind: str) -> dict[tuple[str, str], Package]:
@@ -146,3 +149,17 @@ def test_every_package_has_purl_layer_and_path(debian_inventory: Inventory) -> N
         assert package.locations
         assert package.locations[0].layer_digest in layers
         assert package.locations[0].path.startswith("/")
+
+
+def test_owned_file_replaced_after_install_is_not_attributed(tmp_path: Path) -> None:
+    meta = Path("/usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA")
+    info = Path("/var/lib/dpkg/info")
+    base = Layer().host_file(Path("/var/lib/dpkg/status")).host_file(meta)
+    base.host_file(info / "python3-yaml.list").host_file(info / "python3-yaml.md5sums")
+    upgraded = Layer().file(
+        str(meta), b"Metadata-Version: 2.1\nName: PyYAML\nVersion: 6.0\n"
+    )
+    for layers, expected in [([base], set()), ([base, upgraded], {("pyyaml", "6.0")})]:
+        root = build_layout(tmp_path / str(len(layers)), layers)
+        python = _of(scan(f"oci-dir:{root}"), "python")
+        assert set(python) == expected

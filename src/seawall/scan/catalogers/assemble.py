@@ -45,7 +45,7 @@ def assemble(entries: Iterable[Entry]) -> tuple[Distro | None, tuple[Package, ..
         for e in entries
         for p in e.packages
     ]
-    packages = _attribute(packages, _owners(entries))
+    packages = _attribute(packages, _owners(entries), _owned_md5(entries))
     return distro, _merge(packages)
 
 
@@ -124,12 +124,24 @@ def _facts_lists(entries: list[Entry]) -> list[list[dict[str, Any]]]:
     return [e.facts["owns-many"] for e in entries if "owns-many" in e.facts]
 
 
-def _attribute(packages: list[Package], owners: dict[str, str]) -> list[Package]:
+def _owned_md5(entries: list[Entry]) -> dict[str, str]:
+    return {
+        path: digest
+        for fact in _facts(entries, "owned-md5")
+        for path, digest in fact["sums"].items()
+    }
+
+
+def _attribute(
+    packages: list[Package], owners: dict[str, str], md5: dict[str, str]
+) -> list[Package]:
     """Fold language packages into the OS package that owns their file.
 
     Ownership is by exact file (the METADATA, package.json or jar the
     language package was found at), never by directory: directories such as
-    ``dist-packages`` are listed by many OS packages.
+    ``dist-packages`` are listed by many OS packages. A file whose digest
+    differs from the one the OS package recorded was replaced after install
+    (``npm install -g npm``, ``pip install --upgrade``) and is not attributed.
     """
     present = {f"{p.type}:{p.name}": p for p in packages if p.type in OS_TYPES}
     folded: dict[str, list[str]] = {}
@@ -137,7 +149,11 @@ def _attribute(packages: list[Package], owners: dict[str, str]) -> list[Package]
     for package in packages:
         owner = None
         if package.type in ATTRIBUTABLE and package.locations:
-            owner = owners.get(package.locations[0].path)
+            path = package.locations[0].path
+            owner = owners.get(path)
+            recorded, actual = md5.get(path), package.metadata.get("fileMd5")
+            if recorded and actual and recorded != actual:
+                owner = None
         if owner is None or owner not in present:
             kept.append(package)
         else:

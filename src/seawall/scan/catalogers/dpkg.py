@@ -27,14 +27,14 @@ _LICENSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+_-]*$")
 
 class DpkgCataloger:
     name = "dpkg"
-    version = 1
+    version = 2
 
     def want(self, path: str, mode: int, size: int) -> int:
         if path == STATUS or (
             path.startswith(STATUS_D) and not path.endswith(".md5sums")
         ):
             return WANT_FILE
-        if path.startswith(INFO) and path.endswith(".list"):
+        if path.startswith(INFO) and path.endswith((".list", ".md5sums")):
             return WANT_FILE
         if (
             path.startswith(DOC)
@@ -52,6 +52,8 @@ class DpkgCataloger:
                 entries.append(_copyright(item.path, text))
             elif item.path.endswith(".list"):
                 entries.append(_file_list(item.path, text))
+            elif item.path.endswith(".md5sums"):
+                entries.append(_md5sums(item.path, text))
             else:
                 packages = tuple(
                     _package(f, layer, item.path) for f in parse_status(text)
@@ -128,3 +130,14 @@ def _file_list(path: str, text: str) -> Entry:
     return Entry(
         path, facts={"owns": {"package": package, "type": "deb", "files": files}}
     )
+
+
+def _md5sums(path: str, text: str) -> Entry:
+    """Digests dpkg recorded for owned files, to notice files replaced later."""
+    package = path[len(INFO) : -len(".md5sums")].split(":", maxsplit=1)[0]
+    sums = {}
+    for line in text.splitlines():
+        digest, _, name = line.partition("  ")
+        sums["/" + name.strip()] = digest
+    kept = {p: sums[p] for p in owned.interesting(sums)}
+    return Entry(path, facts={"owned-md5": {"package": package, "sums": kept}})

@@ -26,7 +26,7 @@ _MAX_STRING = 4 * 1024 * 1024
 
 class GoBinaryCataloger:
     name = "go-binary"
-    version = 1
+    version = 2
 
     def want(self, path: str, mode: int, size: int) -> int:
         return WANT_ELF if mode & 0o111 and size > 1024 else WANT_NONE

@@ -20,12 +20,12 @@ from seawall.scan.image.layer import WANT_FILE, WANT_NONE
 from seawall.scan.inventory import Ecosystem, Package
 
 ARCHIVES = (".jar", ".war", ".ear", ".par", ".sar", ".jpi", ".hpi", ".nar", ".kar")
-_FILENAME = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+?)-(?P<version>\d[\w.\-+]*)$")
+_FILENAME = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+?)-(?P<version>\d[\w.\-+~]*)$")
 
 
 class JavaCataloger:
     name = "java-archive"
-    version = 1
+    version = 2
 
     def want(self, path: str, mode: int, size: int) -> int:
         return WANT_FILE if path.lower().endswith(ARCHIVES) else WANT_NONE

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
@@ -23,7 +24,7 @@ _YARN_VERSION = re.compile(r'^\s+version:?\s+"?([^"\s]+)"?\s*$')
 
 class NpmCataloger:
     name = "npm"
-    version = 1
+    version = 2
 
     def want(self, path: str, mode: int, size: int) -> int:
         if size > _MAX:
@@ -45,8 +46,9 @@ class NpmCataloger:
             except (ValueError, yaml.YAMLError, AttributeError, TypeError) as exc:
                 layer.skip(item.path, f"failed to parse: {str(exc)[:200]}")
                 continue
+            md5 = hashlib.md5(item.read(), usedforsecurity=False).hexdigest()
             packages = tuple(
-                _package(n, v, lic, layer, item.path) for n, v, lic in found
+                _package(n, v, lic, layer, item.path, md5=md5) for n, v, lic in found
             )
             if packages:
                 entries.append(Entry(item.path, packages))
@@ -131,7 +133,7 @@ def parse_pnpm_lock(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def _package(
-    name: str, version: str, license_id: str, layer: LayerView, path: str
+    name: str, version: str, license_id: str, layer: LayerView, path: str, *, md5: str
 ) -> Package:
     scope, _, bare = name.rpartition("/")
     return Package(
@@ -142,4 +144,5 @@ def _package(
         type="npm",
         locations=(layer.location(path),),
         licenses=(license_id,) if license_id else (),
+        metadata={"fileMd5": md5},
     )

@@ -7,6 +7,7 @@ Licenses come from ``License-Expression``, ``License`` (when short) and
 
 from __future__ import annotations
 
+import hashlib
 from email.parser import HeaderParser
 
 from packaging.utils import canonicalize_name
@@ -21,7 +22,7 @@ _MAX_METADATA = 4 * 1024 * 1024
 
 class PythonCataloger:
     name = "python"
-    version = 1
+    version = 2
 
     def want(self, path: str, mode: int, size: int) -> int:
         if size > _MAX_METADATA:
@@ -48,7 +49,7 @@ class PythonCataloger:
                 type="python",
                 locations=(layer.location(item.path),),
                 licenses=_licenses(headers),
-                metadata={"name": str(raw_name)},
+                metadata={"name": str(raw_name), "fileMd5": _md5(item.read())},
             )
             entries.append(Entry(item.path, (package,)))
         return entries
@@ -69,3 +70,8 @@ def _licenses(headers: object) -> tuple[str, ...]:
         if text.startswith("License ::") and "OSI Approved ::" in text:
             found.append(text.rsplit("::", 1)[1].strip())
     return tuple(dict.fromkeys(found))
+
+
+def _md5(data: bytes) -> str:
+    """The digest dpkg's md5sums use, to tell a replaced file from an owned one."""
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
