@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -274,12 +275,14 @@ class ScanStore:
 
     def inventory(self, platform_digest: str) -> Inventory | None:
         with self.engine.connect() as conn:
-            text = conn.execute(
+            blob = conn.execute(
                 select(st.scan_inventories.c.inventory).where(
                     st.scan_inventories.c.platform_digest == platform_digest
                 )
             ).scalar()
-        return None if text is None else Inventory.from_json(json.loads(text))
+        if blob is None:
+            return None
+        return Inventory.from_json(json.loads(zlib.decompress(blob)))
 
     def save_inventories(
         self, inventories: Sequence[Inventory], keys_of: KeysOf
@@ -498,7 +501,9 @@ def _insert_inventories(
                 "platform_digest": inv.manifest_digest,
                 "platform": inv.platform,
                 "distro": distro,
-                "inventory": json.dumps(inv.to_json(), separators=(",", ":")),
+                "inventory": zlib.compress(
+                    json.dumps(inv.to_json(), separators=(",", ":")).encode(), 6
+                ),
                 "created_at": now,
             }
         )

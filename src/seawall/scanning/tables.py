@@ -30,6 +30,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -86,7 +87,7 @@ scan_inventories = Table(
     Column("platform_digest", String(200), primary_key=True),
     Column("platform", String(64), nullable=False),
     Column("distro", String(128), nullable=False, server_default=""),
-    Column("inventory", Text, nullable=False),
+    Column("inventory", LargeBinary, nullable=False),  # zlib-compressed JSON
     Column("created_at", Float, nullable=False),
 )
 

@@ -65,7 +65,7 @@ def _inventory_tables() -> None:
         sa.Column("platform_digest", sa.String(200), primary_key=True),
         sa.Column("platform", sa.String(64), nullable=False),
         sa.Column("distro", sa.String(128), nullable=False, server_default=""),
-        sa.Column("inventory", sa.Text, nullable=False),
+        sa.Column("inventory", sa.LargeBinary, nullable=False),
         sa.Column("created_at", sa.Float, nullable=False),
     )
     op.create_table(
