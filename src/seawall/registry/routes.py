@@ -364,31 +364,33 @@ async def delete_blob(request: Request) -> Response:
 class _BodyBridge:
     """Feeds an async request body to synchronous storage code in a thread.
 
-    Chunks are gathered into batches of :data:`BODY_BATCH` bytes on the event
-    loop; the storage thread pulls one batch at a time, so at most a couple
-    of batches are in memory whatever the blob's size.
+    Chunks are gathered into batches of at least :data:`BODY_BATCH` bytes on
+    the event loop (one thread hop per batch); the storage thread pulls one
+    batch at a time, so at most a couple of batches are in memory whatever
+    the blob's size.
     """
 
     def __init__(self, request: Request) -> None:
         self._stream = request.stream().__aiter__()
         self.received = 0
 
-    async def _next_batch(self) -> bytes:
-        batch = bytearray()
+    async def _next_batch(self) -> list[bytes]:
+        # The received chunks themselves, never copied: the event loop is the
+        # narrow part of an upload, the storage thread hashes and writes.
+        batch: list[bytes] = []
+        size = 0
         async for chunk in self._stream:
-            batch += chunk
-            if len(batch) >= BODY_BATCH:
+            batch.append(chunk)
+            size += len(chunk)
+            if size >= BODY_BATCH:
                 break
-        self.received += len(batch)
-        return bytes(batch)
+        self.received += size
+        return batch
 
     def chunks(self) -> Iterator[bytes]:
         """A blocking iterator; call only from a worker thread."""
-        while True:
-            batch = anyio.from_thread.run(self._next_batch)
-            if not batch:
-                return
-            yield batch
+        while batch := anyio.from_thread.run(self._next_batch):
+            yield from batch
 
 
 def _upload_headers(name: str, session_id: str, size: int) -> dict[str, str]:
