@@ -61,9 +61,10 @@ class RpmScheme(KeyedScheme):
     Like rpm, any non-blank string is a version: characters other than
     letters, digits, ``~`` and ``^`` only separate runs.
 
-    TODO(seawall): rpm treats a missing release as equal to any release; a
-    total order cannot, so a missing release sorts before every release.
-    Advisory data for RPM distributions always carries a release.
+    A missing release sorts before every release (``1.0 < 1.0-1``), as
+    ``rpm.vercmp`` orders them. rpm's dependency matching is looser (a
+    requirement on ``1.0`` accepts any release of 1.0); that is a range
+    question for the matcher, not an order.
     """
 
     name = "rpm"

@@ -68,7 +68,7 @@ def rpm_version(rng: random.Random) -> str:
         "1^20230101",
         "22.module+el8.1.0",
     )
-    evr = f"{version}-{release}"
+    evr = f"{version}-{release}" if rng.random() < 0.85 else version
     if rng.random() < 0.2:
         evr = f"{_pick(rng, '0', '1', '2')}:{evr}"
     return evr
