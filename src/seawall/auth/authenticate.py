@@ -27,6 +27,7 @@ from seawall.errors import NotFound, Unauthenticated
 _KEY_ID = re.compile(r"^(AKIA|ASIA)[A-Z0-9]{12,28}$")
 LOGIN_USER = "AWS"
 _BAD = "failed to authenticate: invalid credentials"
+_MAX_RESOLVED = 50_000
 
 
 @dataclass(frozen=True)
@@ -144,17 +145,24 @@ class Authenticator:
 
     def _bearer(self, token: str) -> Principal:
         claims = self._signer.verify(token, self._service())
+        resolved = self._resolved.get(f"bearer:{claims.token_id}")
+        if resolved is not None:
+            return resolved
         found = (
             self.principal(claims.principal_id)
             if claims.principal_id
             else anonymous(self._account)
         )
-        return replace(
+        resolved = replace(
             found,
             via="bearer",
             credential_id=claims.token_id,
             token_access=claims.access or (),
         )
+        if len(self._resolved) > _MAX_RESOLVED:
+            self._resolved = {}
+        self._resolved[f"bearer:{claims.token_id}"] = resolved
+        return resolved
 
     def _key_active(self, key_id: str, principal_id: str) -> bool:
         cached = self._verified.get(("key-owner", key_id))
