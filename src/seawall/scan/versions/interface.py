@@ -54,8 +54,6 @@ class KeyedScheme(ABC):
         """The ordering key of ``version``; ValueError when invalid."""
 
     def _checked_key(self, version: str) -> Any:
-        if not isinstance(version, str):
-            raise invalid(self.name, repr(version), "not a string")
         try:
             return self._key(version)
         except (ValueError, IndexError, KeyError) as exc:
@@ -63,6 +61,8 @@ class KeyedScheme(ABC):
 
     def parse(self, version: str) -> Any:
         """The ordering key of ``version``; raises InvalidInput when invalid."""
+        if not isinstance(version, str):
+            raise invalid(self.name, repr(version), "not a string")
         return self._cached(version)
 
     def compare(self, a: str, b: str) -> int:

@@ -90,6 +90,13 @@ def test_equal_versions_have_equal_hashable_keys(
     assert len({scheme.parse(a), scheme.parse(b)}) == 1
 
 
+@pytest.mark.parametrize("value", [None, 1.0, ["1.0"], b"1.0"])
+def test_non_strings_are_invalid_input(value: object) -> None:
+    for ecosystem in ECOSYSTEMS:
+        with pytest.raises(InvalidInput, match=r"^invalid .*not a string"):
+            get_scheme(ecosystem).parse(value)  # type: ignore[arg-type]
+
+
 def test_keys_sort_like_compare() -> None:
     scheme = get_scheme("Debian")
     versions = ["1.0-1", "1.0~rc1-1", "1:0.9", "1.0+deb12u1-1", "1.0-1+b1", "0.9"]
