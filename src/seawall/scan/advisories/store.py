@@ -55,6 +55,7 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    duplicates: int = 0  # identical copies of a record from other files
     withdrawn: int = 0
     enrichment: int = 0
     changed: frozenset[PackageKey] = field(default_factory=frozenset)
@@ -133,7 +134,7 @@ def advisory_rows(
     """
     row = _advisory_row(feed, 0, advisory, "")
     affected_rows = [_affected_row(0, x) for x in advisory.affected]
-    body = _dumps([row, affected_rows])
+    body = _dumps([row | {"source": ""}, affected_rows])
     row["digest"] = hashlib.sha256(body.encode()).hexdigest()
     return row, affected_rows
 
@@ -290,16 +291,24 @@ class AdvisoryStore:
     # -- lookups ---------------------------------------------------------
 
     def candidates(
-        self, keys: Iterable[PackageKey]
+        self,
+        keys: Iterable[PackageKey],
+        releases: dict[str, set[str]] | None = None,
     ) -> dict[PackageKey, list[Candidate]]:
-        """Affected entries of advisories in force, per (ecosystem, name)."""
+        """Affected entries of advisories in force, per (ecosystem, name).
+
+        ``releases`` limits an ecosystem's entries to those releases (the
+        distribution releases an inventory holds).
+        """
         wanted = sorted(set(keys))
         found: dict[PackageKey, list[Candidate]] = {}
         cache: dict[int, Advisory] = {}
         with self.engine.connect() as conn:
             for ecosystem, names in _group_by_ecosystem(wanted):
                 for chunk in _chunks(names, _BATCH):
-                    for row in conn.execute(_candidate_query(ecosystem, chunk)):
+                    wanted_releases = (releases or {}).get(ecosystem)
+                    query = _candidate_query(ecosystem, chunk, wanted_releases)
+                    for row in conn.execute(query):
                         candidate = _candidate(row, cache)
                         found.setdefault((ecosystem, row.name), []).append(candidate)
         return found
@@ -409,9 +418,11 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def _candidate_query(ecosystem: str, names: Sequence[str]) -> Any:
+def _candidate_query(
+    ecosystem: str, names: Sequence[str], releases: set[str] | None = None
+) -> Any:
     a, f = schema.advisories, schema.affected
-    return (
+    query = (
         select(
             f,
             a.c.feed,
@@ -429,6 +440,14 @@ def _candidate_query(ecosystem: str, names: Sequence[str]) -> Any:
         .join(a, a.c.pk == f.c.advisory_pk)
         .where(f.c.ecosystem == ecosystem, f.c.name.in_(names), a.c.withdrawn == "")
     )
+    if releases is not None:
+        query = query.where(f.c.release.in_(sorted(releases)))
+    return query
+
+
+def _tuple(text: str) -> tuple[Any, ...]:
+    # Most list columns are empty; skip the JSON decoder for them.
+    return () if text == "[]" else tuple(json.loads(text))
 
 
 def _candidate(row: Any, cache: dict[int, Advisory]) -> Candidate:
@@ -437,13 +456,13 @@ def _candidate(row: Any, cache: dict[int, Advisory]) -> Candidate:
         advisory = Advisory(
             id=row.advisory_id,
             affected=(),
-            aliases=tuple(json.loads(row.aliases)),
-            related=tuple(json.loads(row.related)),
+            aliases=_tuple(row.aliases),
+            related=_tuple(row.related),
             summary=row.summary,
             published=row.published,
             modified=row.modified,
-            severity=tuple(SeverityScore(*s) for s in json.loads(row.adv_severity)),
-            references=tuple(json.loads(row.refs)),
+            severity=tuple(SeverityScore(*s) for s in _tuple(row.adv_severity)),
+            references=_tuple(row.refs),
             source=row.source,
         )
         cache[row.apk] = advisory
@@ -452,8 +471,8 @@ def _candidate(row: Any, cache: dict[int, Advisory]) -> Candidate:
         name=row.name,
         kind=row.kind,
         release=row.release,
-        ranges=tuple(json.loads(row.ranges)),
-        versions=tuple(json.loads(row.versions)),
+        ranges=_tuple(row.ranges),
+        versions=_tuple(row.versions),
         status=row.status,
         fixed=row.fixed,
         severity=row.severity,
@@ -479,8 +498,18 @@ class _FeedWriter:
         self.seen: set[tuple[str, str]] = set()
         self.changed: set[PackageKey] = set()
         self.counts = dict.fromkeys(
-            ("records", "added", "updated", "unchanged", "removed", "withdrawn"), 0
+            (
+                "records",
+                "added",
+                "updated",
+                "unchanged",
+                "removed",
+                "withdrawn",
+                "duplicates",
+            ),
+            0,
         )
+        self._copies: set[tuple[str, str]] = set()
         self.enrichment = 0
         self._pending: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
         self._enrich: dict[str, list[dict[str, Any]]] = {}
@@ -497,6 +526,12 @@ class _FeedWriter:
         self.counts["withdrawn"] += bool(advisory.withdrawn)
         self.seen.add(key)
         row, affected_rows = advisory_rows(self.feed, advisory)
+        if (advisory.id, row["digest"]) in self._copies and key not in self.existing:
+            # The same record from another file of this import (a loose copy
+            # beside its archive): keep one, so it is matched once.
+            self.counts["duplicates"] += 1
+            return
+        self._copies.add((advisory.id, row["digest"]))
         old = self.existing.get(key)
         if old is not None and old[1] == row["digest"]:
             self.counts["unchanged"] += 1

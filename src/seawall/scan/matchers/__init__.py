@@ -80,13 +80,29 @@ def match_packages(
         if only is None or any(k in only for k in keys):
             plan.append((package, matcher, keys))
     wanted = {k for _, _, keys in plan for k in keys}
-    found = store.candidates(wanted)
+    found = store.candidates(wanted, _releases(plan))
     matches = []
     for package, matcher, keys in plan:
         candidates = [c for k in keys for c in found.get(k, ())]
         if candidates:
             matches.extend(matcher.match(package, candidates))
     return MatchResult(tuple(matches), tuple(unsupported), frozenset(wanted))
+
+
+def _releases(
+    plan: list[tuple[Package, Matcher, list[PackageKey]]],
+) -> dict[str, set[str]]:
+    """The distribution releases to fetch per data ecosystem."""
+    from seawall.scan.matchers.distro import DistroMatcher
+
+    out: dict[str, set[str]] = {}
+    for package, matcher, keys in plan:
+        release = ""
+        if isinstance(matcher, DistroMatcher):
+            release = matcher.release_of(package)[1]
+        for ecosystem, _ in keys:
+            out.setdefault(ecosystem, set()).add(release)
+    return out
 
 
 __all__ = [
