@@ -27,7 +27,7 @@ from seawall.scan.versions.semver import NpmScheme, semver_key, semver_match
 
 _NR = r"0|[1-9][0-9]*"
 _XR = rf"(?:{_NR}|[xX*])"
-_PRE = r"(?:-?(?P<pre>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
+_PRE = r"(?:-(?P<pre>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?"
 _PARTIAL = re.compile(
     rf"[v=\s]*(?P<major>{_XR})(?:\.(?P<minor>{_XR})(?:\.(?P<patch>{_XR})"
     rf"{_PRE}(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)?)?"
