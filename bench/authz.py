@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -37,7 +38,6 @@ from bench.common import (
     scratch_dir,
     threaded_rate,
     write_section,
-    wrk_rate,
 )
 
 ADMIN = ("AKIABENCHADMINKEY000", "bench-admin-secret-0123456789abcdef")
@@ -140,6 +140,35 @@ def bearer_token(base: str, reader: tuple[str, str]) -> str:
     response.raise_for_status()
     token: str = response.json()["token"]
     return token
+
+
+_WRK_RATE = re.compile(r"^Requests/sec:\s+([0-9.]+)", re.M)
+_WRK_ERRORS = re.compile(r"^\s*(Non-2xx or 3xx responses|Socket errors):", re.M)
+
+
+def wrk_rate(
+    url: str, method: str, headers: dict[str, str], clients: int, seconds: float
+) -> float:
+    """``wrk`` requests per second; a 10 s request timeout for a loaded host.
+
+    Raises RuntimeError on any non-2xx answer or socket error.
+    """
+    argv = [
+        "wrk",
+        f"-t{min(clients, 2)}",
+        f"-c{clients}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+    ]
+    argv += [arg for k, v in headers.items() for arg in ("-H", f"{k}: {v}")]
+    out = subprocess.run(
+        [*argv, url], capture_output=True, text=True, check=True
+    ).stdout
+    match = _WRK_RATE.search(out)
+    if _WRK_ERRORS.search(out) or match is None:
+        raise RuntimeError(f"failed to measure {method} {url}:\n{out}")
+    return float(match.group(1))
 
 
 def measure(
