@@ -74,6 +74,25 @@ class ServiceModel:
     raw: dict[str, Any]
 
     @property
+    def generated_from(self) -> str:
+        """The botocore release the model was trimmed from."""
+        return str(self.raw["metadata"].get("generatedFrom", ""))
+
+    def closure(self, shape: str) -> dict[str, Any]:
+        """``shape`` and every shape it references, by name."""
+        found: dict[str, Any] = {}
+        pending = [shape]
+        while pending:
+            name = pending.pop()
+            if name in found:
+                continue
+            spec = found[name] = self.shape(name)
+            refs = [m["shape"] for m in spec.get("members", {}).values()]
+            refs += [spec[k]["shape"] for k in ("member", "key", "value") if k in spec]
+            pending += refs
+        return found
+
+    @property
     def target_prefix(self) -> str:
         return str(self.raw["metadata"]["targetPrefix"])
 
@@ -108,10 +127,13 @@ def load_model() -> ServiceModel:
 
 
 def _regenerate() -> None:
+    import botocore
     from botocore.loaders import Loader
 
     raw = Loader().load_service_model("ecr", "service-2")
-    text = json.dumps(trim_service_model(raw), indent=1, sort_keys=True)
+    trimmed = trim_service_model(raw)
+    trimmed["metadata"]["generatedFrom"] = f"botocore {botocore.__version__}"
+    text = json.dumps(trimmed, indent=1, sort_keys=True)
     MODEL_PATH.write_text(text + "\n", encoding="utf-8")
 
 

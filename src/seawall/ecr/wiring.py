@@ -8,6 +8,8 @@ every verified caller is allowed.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,19 +32,38 @@ def utc_now() -> datetime:
 class AccessKeyCredentials:
     """SigV4 credentials from access control's access keys.
 
-    Session tokens (temporary credentials) are not issued by Seawall, so a
-    request carrying one is refused as an unknown credential.
+    A looked-up key is reused for ``ttl`` seconds (access control's own
+    refresh interval), so a deactivated or deleted key stops working within
+    that time while busy clients do not pay two queries per request. Session
+    tokens (temporary credentials) are not issued by Seawall, so a request
+    carrying one is refused as an unknown credential.
     """
 
-    def __init__(self, keys: Any, authorizer: Any) -> None:
+    def __init__(self, keys: Any, authorizer: Any, ttl: float = 1.0) -> None:
         self._keys = keys
         self._authorizer = authorizer
+        self._ttl = ttl
+        self._cache: dict[str, tuple[float, Credential | None]] = {}
+        self._lock = threading.Lock()
 
     def credential(
         self, access_key_id: str, session_token: str | None
     ) -> Credential | None:
         if session_token is not None:
             return None
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(access_key_id)
+        if cached is not None and now - cached[0] < self._ttl:
+            return cached[1]
+        found = self._lookup(access_key_id)
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[access_key_id] = (now, found)
+        return found
+
+    def _lookup(self, access_key_id: str) -> Credential | None:
         secret = self._keys.get_secret(access_key_id)
         principal = self._authorizer.principal_for_key(access_key_id)
         if secret is None or principal is None:
