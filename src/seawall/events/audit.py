@@ -244,7 +244,12 @@ class AuditTrail:
     # -- checking --------------------------------------------------------
 
     def verify(self) -> VerifyResult:
-        """Walk the chain from the first event; stop at the first bad one."""
+        """Walk the chain from the first event; stop at the first bad one.
+
+        TODO(seawall): dropping the newest events and rewriting the head row
+        with the root key in hand is not detectable from the database alone;
+        periodic anchors (the head hash) sent to write-once storage would be.
+        """
         prev, expected, checked = GENESIS, 1, 0
         for row in self._rows():
             problem = self._check_row(row, expected, prev)
