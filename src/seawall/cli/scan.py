@@ -28,12 +28,16 @@ EXIT_GATE, EXIT_INPUT, EXIT_SCAN = 1, 2, 3
 _SEVERITIES = [s.lower() for s in Severity.ORDER]
 
 
-class ScanFailed(click.ClickException):
-    """An error with a chosen exit code, printed as ``Error: ...``."""
+class InputError(click.ClickException):
+    """Unreadable input: exit code 2."""
 
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.exit_code = code
+    exit_code = EXIT_INPUT
+
+
+class ScanError(click.ClickException):
+    """The scan could not run: exit code 3."""
+
+    exit_code = EXIT_SCAN
 
 
 def _severity_list(
@@ -134,12 +138,11 @@ def _open_store(db_path: str | None) -> Any:
     try:
         store = open_db(db_path)
     except SeawallError as exc:
-        raise ScanFailed(exc.message, EXIT_SCAN) from exc
+        raise ScanError(exc.message) from exc
     if not store.feeds():
-        raise ScanFailed(
+        raise ScanError(
             "failed to scan: the advisory database is empty; run "
-            "'seawall db update' or 'seawall db import PATH' first",
-            EXIT_SCAN,
+            "'seawall db update' or 'seawall db import PATH' first"
         )
     return store
 
@@ -165,9 +168,9 @@ def _inventories(target: str, platform: str | None, quiet: bool) -> list[Invento
             return read_sbom(path)
         return _catalog_image(target, platform, quiet)
     except InvalidInput as exc:
-        raise ScanFailed(exc.message, EXIT_INPUT) from exc
+        raise InputError(exc.message) from exc
     except SeawallError as exc:
-        raise ScanFailed(exc.message, EXIT_SCAN) from exc
+        raise ScanError(exc.message) from exc
 
 
 def read_sbom(path: Path) -> list[Inventory]:

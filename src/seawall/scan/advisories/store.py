@@ -578,6 +578,9 @@ class _FeedWriter:
         self._delete(gone)
         self.counts["removed"] += len(gone)
 
+    # TODO(seawall): --replace removes advisory records only; KEV/EPSS/EOL rows
+    # are upserted and never removed, since those catalogs practically never
+    # retract an entry.
     def _add_enrichment(self, record: Record) -> None:
         table, row, where = _enrichment_row(record)
         if isinstance(record, EolCycle):

@@ -11,7 +11,7 @@ re-matched cheaply.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from seawall.scan.advisories.store import Candidate, PackageKey
 from seawall.scan.inventory import Package
@@ -38,7 +38,7 @@ class Match:
 class Matcher(Protocol):
     """Matches the packages of one ecosystem family."""
 
-    ecosystems: frozenset[str]
+    ecosystems: ClassVar[frozenset[str]]
 
     def keys(self, package: Package) -> list[PackageKey]:
         """The (ecosystem, normalized name) keys to look advisories up by."""

@@ -31,7 +31,7 @@ class LanguageMatcher:
     """Matches packages of one language ecosystem."""
 
     ecosystem: ClassVar[str]
-    ecosystems: frozenset[str]
+    ecosystems: ClassVar[frozenset[str]]
 
     def __init_subclass__(cls) -> None:
         cls.ecosystems = frozenset({cls.ecosystem})

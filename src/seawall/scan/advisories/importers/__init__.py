@@ -16,6 +16,9 @@ from seawall.scan.advisories.importers.secdb import SecdbImporter
 from seawall.scan.advisories.importers.vulnrichment import VulnrichmentImporter
 from seawall.scan.advisories.importers.wolfi_advisories import WolfiAdvisoriesImporter
 
+# TODO(seawall): the Debian tracker's text lists (data/DSA/list, data/DLA/list),
+# Ubuntu's CVE tracker text and debian-security-support are not read; the
+# tracker JSON and Ubuntu's OSV carry the same verdicts in structured form.
 IMPORTERS: tuple[Importer, ...] = (
     KevImporter(),
     VulnrichmentImporter(),

@@ -45,8 +45,8 @@ class SecdbImporter:
             for affected, ids in _fixes(ecosystem, release, pkg):
                 for vuln_id in ids:
                     by_id.setdefault(vuln_id, []).append(affected)
-        for vuln_id, affected in sorted(by_id.items()):
-            yield Advisory(id=vuln_id, affected=tuple(affected), source=name)
+        for vuln_id, entries in sorted(by_id.items()):
+            yield Advisory(id=vuln_id, affected=tuple(entries), source=name)
 
 
 def _distro(doc: dict[str, Any]) -> tuple[str, str]:
