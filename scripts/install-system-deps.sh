@@ -10,6 +10,12 @@ command -v podman >/dev/null || need+=(podman)
 command -v buildah >/dev/null || need+=(buildah)
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v openssl >/dev/null || need+=(openssl)
+# Scanner tests: rpm databases (rpmbuild, rpm, db5.3_load), npm packages,
+# ELF sections (objcopy).
+command -v rpmbuild >/dev/null || need+=(rpm)
+command -v db5.3_load >/dev/null || need+=(db5.3-util)
+command -v npm >/dev/null || need+=(npm)
+command -v objcopy >/dev/null || need+=(binutils)
 # Reference version comparators for the scan.versions differential tests.
 command -v rpm >/dev/null || need+=(rpm)
 command -v ruby >/dev/null || need+=(ruby)

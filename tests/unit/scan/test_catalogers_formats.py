@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
 
 from seawall.scan.inventory import Inventory
+from tests.helpers import require_tool
 from tests.unit.scan import realcontent
 from tests.unit.scan.conftest import scan
 from tests.unit.scan.ocibuild import Layer, build_layout
@@ -141,3 +144,25 @@ def test_ruby_php_dotnet_rust(tmp_path: Path) -> None:
     if gemspec.is_file():
         rake = next(p for p in inventory.packages if p.name == "rake")
         assert (rake.version, rake.licenses) == ("13.0.6", ("MIT",))
+
+
+def test_cargo_auditable_section_in_a_real_elf(tmp_path: Path) -> None:
+    objcopy = require_tool("objcopy")
+    audit = {
+        "packages": [
+            {"name": "app", "version": "0.1.0", "source": "local", "root": True},
+            {"name": "smallvec", "version": "1.6.0", "source": "crates.io"},
+            {"name": "cc", "version": "1.0.0", "source": "crates.io", "kind": "build"},
+        ]
+    }
+    section = tmp_path / "dep-v0"
+    section.write_bytes(zlib.compress(json.dumps(audit).encode()))
+    binary = tmp_path / "app"
+    subprocess.run(
+        [objcopy, "--add-section", f".dep-v0={section}", "/usr/bin/true", str(binary)],
+        check=True,
+    )
+    layer = Layer().file("/usr/local/bin/app", binary.read_bytes(), mode=0o755)
+    inventory = scan(f"oci-dir:{build_layout(tmp_path / 'rust', [layer])}")
+    crates = {(p.name, p.version, p.purl) for p in inventory.packages}
+    assert crates == {("smallvec", "1.6.0", "pkg:cargo/smallvec@1.6.0")}
