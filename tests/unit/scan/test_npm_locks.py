@@ -42,7 +42,7 @@ def test_lockfile_v1_from_npm(tmp_path: Path) -> None:
             "--ignore-scripts",
             "--no-audit",
             "--no-fund",
-            "--offline",
+            "--prefer-offline",
         ],
         cwd=project,
         check=True,
