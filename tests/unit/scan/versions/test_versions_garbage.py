@@ -29,7 +29,7 @@ _TEXT = st.text(
     ),
     max_size=30,
 )
-_SETTINGS = settings(max_examples=80, deadline=None, derandomize=True, database=None)
+_SETTINGS = settings(max_examples=50, deadline=None, derandomize=True, database=None)
 
 
 def _outcome(call: Callable[[], object]) -> object:

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -44,17 +45,40 @@ def require_file(path: Path, package: str) -> Path:
     return path
 
 
-def dpkg_compare(pairs: list[Pair]) -> list[int]:
-    """``dpkg --compare-versions`` over all pairs, in one shell loop."""
+_DPKG_LOOP = (
+    'while IFS=" " read -r a b; do '
+    'if dpkg --compare-versions "$a" lt "$b"; then echo -1; '
+    'elif dpkg --compare-versions "$a" eq "$b"; then echo 0; '
+    "else echo 1; fi; done"
+)
+
+
+def dpkg_compare(pairs: list[Pair], workers: int = 2) -> list[int]:
+    """``dpkg --compare-versions`` over all pairs: a shell loop per worker."""
     require_tool("dpkg")
-    script = (
-        'while IFS=" " read -r a b; do '
-        'if dpkg --compare-versions "$a" lt "$b"; then echo -1; '
-        'elif dpkg --compare-versions "$a" eq "$b"; then echo 0; '
-        "else echo 1; fi; done"
-    )
-    text = "".join(f"{a} {b}\n" for a, b in pairs)
-    return [int(x) for x in _run(["bash", "-c", script], text).split()]
+    chunks = [pairs[i::workers] for i in range(workers)]
+    with tempfile.TemporaryDirectory() as tmp:
+        loops = []
+        for index, chunk in enumerate(chunks):
+            path = Path(tmp) / f"pairs-{index}.txt"
+            path.write_text("".join(f"{a} {b}\n" for a, b in chunk))
+            with path.open() as source:
+                loops.append(
+                    subprocess.Popen(
+                        ["bash", "-c", _DPKG_LOOP],
+                        stdin=source,
+                        stdout=subprocess.PIPE,
+                        text=True,
+                    )
+                )
+        answers = []
+        for loop in loops:
+            out, _ = loop.communicate(timeout=120)
+            if loop.returncode != 0:
+                raise AssertionError("dpkg loop failed")
+            answers.append([int(x) for x in out.split()])
+    # Interleave the workers' answers back into the pairs' order.
+    return [answers[i % workers][i // workers] for i in range(len(pairs))]
 
 
 def rpm_compare(pairs: list[Pair], workdir: Path) -> list[int]:
