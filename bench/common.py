@@ -205,6 +205,8 @@ def wrk_rate(
             f"-t{min(clients, 2)}",
             f"-c{clients}",
             f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "30s",
         ]
         argv += [arg for k, v in headers.items() for arg in ("-H", f"{k}: {v}")]
         argv += ["-s", script.name, url]
@@ -226,7 +228,7 @@ def hey_rate(
     Raises RuntimeError when any response was not 2xx or any request failed.
     """
     argv = ["hey", "-z", f"{max(1, round(seconds))}s", "-c", str(clients)]
-    argv += ["-m", method, "-disable-compression"]
+    argv += ["-m", method, "-t", "30", "-disable-compression"]
     argv += [arg for k, v in headers.items() for arg in ("-H", f"{k}: {v}")]
     out = subprocess.run(
         [*argv, url], capture_output=True, text=True, check=True
@@ -258,6 +260,11 @@ def threaded_rate(
     for thread in threads:
         thread.join()
     return sum(counts) / (time.monotonic() - started)
+
+
+def load_average() -> str:
+    """The 1-minute load average, to show how busy the machine was."""
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def median(values: Sequence[float]) -> float:

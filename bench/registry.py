@@ -42,6 +42,7 @@ from bench.common import (
     PeakRss,
     free_port,
     hey_rate,
+    load_average,
     markdown_table,
     median,
     running,
@@ -104,6 +105,9 @@ def seawall(workdir: Path) -> Iterator[Target]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEAWALL_")}
     env |= {"SEAWALL_DATA_DIR": str(workdir / "data")}
     env |= {"SEAWALL_LISTEN": f"127.0.0.1:{port}"}
+    # Like for like with distribution's defaults: no access control, blobs
+    # stored as sent. TODO(seawall): a column for the sealed (default) store.
+    env |= {"SEAWALL_AUTH_ENABLED": "false", "SEAWALL_ENCRYPTION": "false"}
     base = f"http://127.0.0.1:{port}"
     argv = [str(Path(sys.executable).parent / "seawall"), "serve"]
     with running(argv, f"{base}/v2/", workdir / "server.log", env) as proc:
@@ -479,13 +483,14 @@ def _versions() -> str:
     return f"Seawall {ours}, distribution {peer}"
 
 
-def render(samples: Samples, options: Options, generator: str) -> str:
+def render(samples: Samples, options: Options, generator: str, load: str) -> str:
     """The markdown section: context, command, table, method."""
     header = ["measure", "seawall", "distribution", "ratio", "target", "met"]
     table = markdown_table(header, report_rows(samples, options))
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"""\
-{_versions()}; {os.cpu_count()} CPUs shared with other work; {when}.
+{_versions()}; {os.cpu_count()} CPUs shared with other work (load average
+{load} over the run); {when}.
 
 Command (repository root, after `make venv system-deps`):
 
@@ -498,9 +503,10 @@ Command (repository root, after `make venv system-deps`):
 Each figure is the median of {options.repeats} runs that alternate between
 the two servers (peak RSS: the highest sample). Both servers run on loopback
 on the same machine with their default logging, storing on the same
-filesystem; the same client measures both: httpx over one keep-alive
-HTTP/1.1 connection for blobs (the body streams from a generator), {generator}
-for manifest requests ({options.seconds:g} s each, after a 1 s warm-up).
+filesystem; the same client measures both: Python's http.client over one
+keep-alive HTTP/1.1 connection for blobs (the body streams from a generator;
+this client moves several GB/s on loopback), {generator} for manifest
+requests ({options.seconds:g} s each, after a 1 s warm-up).
 Ratios are seawall / distribution.
 """
 
@@ -538,6 +544,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[Options, str | None]:
 def run(options: Options, only: str | None) -> str:
     """Start the registries, measure, return the markdown section."""
     samples: Samples = {}
+    load_before = load_average()
     with contextlib.ExitStack() as stack:
         targets = []
         starters = (("distribution", distribution), ("seawall", seawall))
@@ -548,8 +555,10 @@ def run(options: Options, only: str | None) -> str:
                 )
                 targets.append(stack.enter_context(start(workdir)))
         measure_blobs(targets, options, samples)
+        print(render(samples, options, "-", load_before), flush=True)
         generator = measure_manifests(targets, options, samples)
-    return render(samples, options, generator)
+    load = f"{load_before} at the start, {load_average()} at the end"
+    return render(samples, options, generator, load)
 
 
 def main(argv: list[str] | None = None) -> None:
