@@ -12,6 +12,7 @@ from seawall.scan.advisories.store import AdvisoryStore
 from seawall.scan.findings import Enrichment, Finding, build_findings
 from seawall.scan.inventory import Package
 from seawall.scan.matchers import match_packages
+from tests.unit.scan.advisories.vulndata import full_database
 
 
 def pkg(name: str, version: str, ecosystem: str, **extra: str) -> Package:
@@ -168,3 +169,28 @@ def test_withdrawn_advisories_are_not_reported(full_store: AdvisoryStore) -> Non
             )
         ).scalar_one()
     assert row == "2024-04-17T18:06:23Z"
+
+
+def test_full_import_of_vulndata(full_store: AdvisoryStore) -> None:
+    """`seawall db import` of all of vulndata: every feed, every catalog."""
+    _, seconds = full_database()
+    feeds = {f.name: f for f in full_store.feeds()}
+    assert set(feeds) == {
+        "debian-tracker",
+        "eol",
+        "epss",
+        "friendsofphp",
+        "kev",
+        "nodejs-security-wg",
+        "osv",
+        "rubysec",
+        "secdb",
+        "vulnrichment",
+        "wolfi-advisories",
+    }
+    counts = full_store.counts()
+    assert counts["kev"] == 1404
+    assert counts["exploitation"] == 378
+    assert counts["advisories"] > 50_000
+    assert feeds["osv"].withdrawn == 40  # 17 Go + 13 crates.io + 10 PyPI
+    assert seconds > 0
