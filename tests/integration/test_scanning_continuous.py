@@ -201,13 +201,15 @@ def test_scan_on_push_and_continuous_rematch(
             b
             for b in bodies
             if any(
-                n["vulnerabilityId"] == REQUESTS_CVE for n in b["detail"]["newFindings"]
+                n["vulnerabilityId"] == REQUESTS_CVE
+                for i in b["detail"]["images"]
+                for n in i["newFindings"]
             )
         ]
     )[0]
     assert hook["detail"]["trigger"] == "continuous"
     assert hook["detail"]["repositoryName"] == REPO
-    assert hook["detail"]["imageDigest"] == image["imageDigest"]
+    assert hook["detail"]["images"][0]["imageDigest"] == image["imageDigest"]
 
     # Pages of one finding each reassemble the whole list.
     pages = ecr.get_paginator("describe_image_scan_findings").paginate(
@@ -231,7 +233,8 @@ def test_scan_on_push_and_continuous_rematch(
         lambda: any(
             r["vulnerabilityId"] == REQUESTS_CVE
             for b in bodies
-            for r in b["detail"]["resolvedFindings"]
+            for i in b["detail"]["images"]
+            for r in i["resolvedFindings"]
         )
     )
     assert PYYAML_CVE in active_ids(ecr)

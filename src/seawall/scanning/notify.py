@@ -1,10 +1,13 @@
 """New and resolved findings as events: the audit trail and webhooks.
 
-Each image whose findings changed yields one event, named
-``ImageScanFindingsChanged``, appended to the audit trail's stream and
-POSTed as JSON to every configured webhook URL. Deliveries are jobs
-(``scan.webhook``), so a receiver that is down gets the event later, with
-backoff; a 4xx answer other than 408/429 is not retried.
+Each repository whose images' findings changed in one scan or re-match
+yields one event, named ``ImageScanFindingsChanged``, listing those images
+with their new and resolved findings. It is appended to the audit trail's
+stream and POSTed as JSON to every configured webhook URL. Deliveries are
+jobs (``scan.webhook``), so a receiver that is down gets the event later,
+with backoff; a 4xx answer other than 408/429 is not retried. One event per
+repository (not per image) keeps a feed update that touches thousands of
+images to a bounded number of audit records and deliveries.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ log = get_logger(__name__)
 
 EVENT_NAME = "ImageScanFindingsChanged"
 WEBHOOK = "scan.webhook"
-_MAX_LISTED = 200
+_MAX_LISTED = 100
 
 
 class Notifier:
@@ -47,26 +50,40 @@ class Notifier:
         self._clock = clock
 
     def findings_changed(self, changes: Sequence[FindingChange], trigger: str) -> int:
-        """Emit one event per image affected by ``changes``; returns the count."""
+        """Emit one event per repository affected by ``changes``; the count."""
         if not changes:
             return 0
         by_platform = {c.platform_digest: c for c in changes}
-        sent = 0
+        images: dict[str, list[dict[str, Any]]] = {}
         for image in self._scans.images_holding(by_platform):
             change = by_platform[image.platform_digest]
-            detail = _detail(image.repository, image.digest, change, trigger)
-            self._emit(image.repository, detail)
+            images.setdefault(image.repository, []).append(_image(image.digest, change))
+        for repository, listed in sorted(images.items()):
+            detail = {
+                "repositoryName": repository,
+                "trigger": trigger,  # scan | continuous
+                "images": listed[:_MAX_LISTED],
+                "imageCount": len(listed),
+            }
+            self._emit(repository, detail)
             for url in self._urls:
                 self._queue.enqueue(WEBHOOK, {"url": url, "body": self._body(detail)})
-            sent += 1
-        return sent
+        return len(images)
 
     def _emit(self, repository: str, detail: dict[str, Any]) -> None:
+        summary = [
+            {k: v for k, v in image.items() if k != "platformDigest"}
+            for image in detail["images"]
+        ]
         self._events.emit(
             RegistryEvent(
                 name=EVENT_NAME,
                 repository=repository,
-                parameters={k: v for k, v in detail.items() if k != "repositoryName"},
+                parameters={
+                    "trigger": detail["trigger"],
+                    "imageCount": detail["imageCount"],
+                    "images": summary,
+                },
             )
         )
 
@@ -81,9 +98,7 @@ class Notifier:
         }
 
 
-def _detail(
-    repository: str, digest: str, change: FindingChange, trigger: str
-) -> dict[str, Any]:
+def _image(digest: str, change: FindingChange) -> dict[str, Any]:
     def listed(items: tuple[tuple[str, str, str], ...]) -> list[dict[str, str]]:
         return [
             {"vulnerabilityId": v, "packageName": n, "packageVersion": ver}
@@ -91,10 +106,8 @@ def _detail(
         ]
 
     return {
-        "repositoryName": repository,
         "imageDigest": digest,
         "platformDigest": change.platform_digest,
-        "trigger": trigger,  # scan | continuous
         "newFindingCount": len(change.new),
         "resolvedFindingCount": len(change.resolved),
         "newFindings": listed(change.new),

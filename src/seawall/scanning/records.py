@@ -17,19 +17,47 @@ from seawall.scan.findings import Finding
 from seawall.scan.inventory import Location, Package
 
 
+def package_doc(package: Package) -> dict[str, Any]:
+    """``Package.to_json`` without ``asdict``'s deep copies (it is hot)."""
+    return {
+        "name": package.name,
+        "version": package.version,
+        "ecosystem": package.ecosystem,
+        "purl": package.purl,
+        "type": package.type,
+        "locations": [
+            {"layer_digest": loc.layer_digest, "path": loc.path}
+            for loc in package.locations
+        ],
+        "licenses": list(package.licenses),
+        "source_name": package.source_name,
+        "source_version": package.source_version,
+        "distro": package.distro,
+        "metadata": dict(package.metadata),
+    }
+
+
 def package_identity(package: Package) -> str:
     """sha256 over the package without its locations and metadata."""
-    doc = package.to_json()
-    doc.pop("locations", None)
-    doc.pop("metadata", None)
-    text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    fields = (
+        package.name,
+        package.version,
+        package.ecosystem,
+        package.purl,
+        package.type,
+        list(package.licenses),
+        package.source_name,
+        package.source_version,
+        package.distro,
+    )
+    text = json.dumps(fields, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def package_json(package: Package) -> str:
-    doc = package.to_json()
+    doc = package_doc(package)
     doc["locations"] = []
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def locations_json(locations: tuple[Location, ...]) -> str:

@@ -9,7 +9,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, insert, select, tuple_, update
+from sqlalchemy import (
+    Engine,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 
 from seawall.scan.inventory import Inventory, Package
 from seawall.scanning import tables as st
@@ -17,6 +27,7 @@ from seawall.scanning.config import ScanningConfiguration
 from seawall.scanning.records import (
     StoredFinding,
     locations_json,
+    package_doc,
     package_identity,
     package_json,
 )
@@ -367,21 +378,21 @@ class ScanStore:
         one re-opened); one no longer found is closed. Returns what changed.
         """
         now = self._clock()
+        batch = _Batch(now)
         changes: list[FindingChange] = []
         with self.engine.begin() as conn:
             current = _current_findings(conn, scope)
             for digest, package_ids in scope.items():
-                change = _apply_one(
-                    conn,
+                change = batch.diff(
                     digest,
-                    package_ids=set(package_ids),
-                    wanted=results.get(digest, {}),
-                    current=current.get(digest, {}),
-                    packages=packages,
-                    now=now,
+                    set(package_ids),
+                    results.get(digest, {}),
+                    current.get(digest, {}),
+                    packages,
                 )
                 if change.new or change.resolved:
                     changes.append(change)
+            batch.write(conn)
         return changes
 
     def findings(
@@ -501,9 +512,7 @@ def _insert_inventories(
                 "platform_digest": inv.manifest_digest,
                 "platform": inv.platform,
                 "distro": distro,
-                "inventory": zlib.compress(
-                    json.dumps(inv.to_json(), separators=(",", ":")).encode(), 6
-                ),
+                "inventory": zlib.compress(_inventory_json(inv).encode(), 6),
                 "created_at": now,
             }
         )
@@ -525,6 +534,32 @@ def _insert_inventories(
         conn.execute(insert(st.scan_inventory_packages), refs)
 
 
+def _inventory_json(inventory: Inventory) -> str:
+    """``Inventory.to_json`` text, without ``asdict``'s deep copies."""
+    doc = {
+        "schemaVersion": inventory.schema_version,
+        "image": inventory.image,
+        "manifestDigest": inventory.manifest_digest,
+        "platform": inventory.platform,
+        "distro": None,
+        "layers": list(inventory.layers),
+        "packages": [package_doc(p) for p in inventory.packages],
+        "skipped": [
+            {"layer_digest": s.layer_digest, "path": s.path, "reason": s.reason}
+            for s in inventory.skipped
+        ],
+    }
+    if inventory.distro is not None:
+        d = inventory.distro
+        doc["distro"] = {
+            "id": d.id,
+            "version_id": d.version_id,
+            "pretty_name": d.pretty_name,
+            "codename": d.codename,
+        }
+    return json.dumps(doc, separators=(",", ":"))
+
+
 def _with_locations(package_text: str, locations: str) -> Package:
     doc = json.loads(package_text)
     doc["locations"] = [
@@ -536,60 +571,110 @@ def _with_locations(package_text: str, locations: str) -> Package:
 def _current_findings(
     conn: Any, scope: dict[str, Iterable[int]]
 ) -> dict[str, dict[tuple[int, str], Any]]:
+    """Stored findings of the scope's packages only (not whole images)."""
     f = st.scan_findings
     out: dict[str, dict[tuple[int, str], Any]] = {}
-    digests = sorted(scope)
-    for chunk in _chunks(digests):
+    package_ids = sorted({pid for ids in scope.values() for pid in ids})
+    for chunk in _chunks(package_ids):
         query = select(
             f.c.platform_digest, f.c.package_id, f.c.vulnerability_id, f.c.status
-        ).where(f.c.platform_digest.in_(chunk))
+        ).where(f.c.package_id.in_(chunk))
         for row in conn.execute(query):
+            if row.platform_digest not in scope:
+                continue
             out.setdefault(row.platform_digest, {})[
                 (row.package_id, row.vulnerability_id)
             ] = row.status
     return out
 
 
-def _apply_one(
-    conn: Any,
-    digest: str,
-    *,
-    package_ids: set[int],
-    wanted: dict[int, dict[str, dict[str, Any]]],
-    current: dict[tuple[int, str], str],
-    packages: dict[int, Package],
-    now: float,
-) -> FindingChange:
-    f = st.scan_findings
-    new, resolved, refreshed = [], [], []
-    target = {
-        (pid, vid): rec for pid, recs in wanted.items() for vid, rec in recs.items()
+class _Batch:
+    """Finding writes of one apply, sent as a few executemany statements."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+        self.inserts: list[dict[str, Any]] = []
+        self.reopens: list[dict[str, Any]] = []
+        self.refreshes: list[dict[str, Any]] = []
+        self.closes: list[dict[str, Any]] = []
+
+    def diff(
+        self,
+        digest: str,
+        package_ids: set[int],
+        wanted: dict[int, dict[str, dict[str, Any]]],
+        current: dict[tuple[int, str], str],
+        packages: dict[int, Package],
+    ) -> FindingChange:
+        """Queue the writes that make one image's findings ``wanted``."""
+        new, resolved = [], []
+        target = {
+            (pid, vid): rec for pid, recs in wanted.items() for vid, rec in recs.items()
+        }
+        for key, record in target.items():
+            state = current.get(key)
+            row = {"d": digest, "p": key[0], "v": key[1], **_finding_fields(record)}
+            if state is None:
+                self.inserts.append(row)
+            elif state != "ACTIVE":
+                self.reopens.append(row)
+            else:
+                self.refreshes.append(row)
+                continue
+            new.append(_label(key, packages))
+        for key, state in current.items():
+            if key[0] in package_ids and key not in target and state == "ACTIVE":
+                self.closes.append({"d": digest, "p": key[0], "v": key[1]})
+                resolved.append(_label(key, packages))
+        return FindingChange(digest, tuple(new), tuple(resolved))
+
+    def write(self, conn: Any) -> None:
+        f, now = st.scan_findings, self.now
+        if self.inserts:
+            conn.execute(insert(f), [_insert_row(r, now) for r in self.inserts])
+        fields = {
+            "severity": bindparam("severity"),
+            "fixable": bindparam("fixable"),
+            "exploited": bindparam("exploited"),
+            "priority": bindparam("priority"),
+            "record": bindparam("record"),
+            "last_observed_at": now,
+        }
+        if self.reopens:
+            reopen = {
+                **fields,
+                "status": "ACTIVE",
+                "closed_at": None,
+                "updated_at": now,
+            }
+            conn.execute(_by_key(f).values(**reopen), self.reopens)
+        if self.refreshes:
+            conn.execute(_by_key(f).values(**fields), self.refreshes)
+        if self.closes:
+            closed = {"status": "CLOSED", "closed_at": now, "updated_at": now}
+            conn.execute(_by_key(f).values(**closed), self.closes)
+
+
+def _by_key(f: Any) -> Any:
+    return update(f).where(
+        f.c.platform_digest == bindparam("d"),
+        f.c.package_id == bindparam("p"),
+        f.c.vulnerability_id == bindparam("v"),
+    )
+
+
+def _insert_row(row: dict[str, Any], now: float) -> dict[str, Any]:
+    return {
+        "platform_digest": row["d"],
+        "package_id": row["p"],
+        "vulnerability_id": row["v"],
+        "status": "ACTIVE",
+        "first_observed_at": now,
+        "last_observed_at": now,
+        "updated_at": now,
+        "closed_at": None,
+        **{k: v for k, v in row.items() if k not in ("d", "p", "v")},
     }
-    for key, record in target.items():
-        state = current.get(key)
-        if state is None:
-            conn.execute(insert(f).values(_finding_row(digest, key, record, now)))
-        elif state != "ACTIVE":
-            _update_finding(conn, digest, key, record, now, reopen=True)
-        else:
-            refreshed.append((key, record))
-            continue
-        new.append(_label(key, packages))
-    for key, record in refreshed:
-        _update_finding(conn, digest, key, record, now, reopen=False)
-    for key, state in current.items():
-        if key[0] in package_ids and key not in target and state == "ACTIVE":
-            conn.execute(
-                update(f)
-                .where(
-                    f.c.platform_digest == digest,
-                    f.c.package_id == key[0],
-                    f.c.vulnerability_id == key[1],
-                )
-                .values(status="CLOSED", closed_at=now, updated_at=now)
-            )
-            resolved.append(_label(key, packages))
-    return FindingChange(digest, tuple(new), tuple(resolved))
 
 
 def _label(key: tuple[int, str], packages: dict[int, Package]) -> tuple[str, str, str]:
@@ -597,22 +682,6 @@ def _label(key: tuple[int, str], packages: dict[int, Package]) -> tuple[str, str
     if package is None:
         return key[1], "", ""
     return key[1], package.name, package.version
-
-
-def _finding_row(
-    digest: str, key: tuple[int, str], record: dict[str, Any], now: float
-) -> dict[str, Any]:
-    return {
-        "platform_digest": digest,
-        "package_id": key[0],
-        "vulnerability_id": key[1],
-        "status": "ACTIVE",
-        "first_observed_at": now,
-        "last_observed_at": now,
-        "updated_at": now,
-        "closed_at": None,
-        **_finding_fields(record),
-    }
 
 
 def _finding_fields(record: dict[str, Any]) -> dict[str, Any]:
@@ -625,30 +694,6 @@ def _finding_fields(record: dict[str, Any]) -> dict[str, Any]:
         "priority": float(record["priority"]),
         "record": json.dumps(record, separators=(",", ":")),
     }
-
-
-def _update_finding(
-    conn: Any,
-    digest: str,
-    key: tuple[int, str],
-    record: dict[str, Any],
-    now: float,
-    *,
-    reopen: bool,
-) -> None:
-    f = st.scan_findings
-    values = {"last_observed_at": now, **_finding_fields(record)}
-    if reopen:
-        values.update(status="ACTIVE", closed_at=None, updated_at=now)
-    conn.execute(
-        update(f)
-        .where(
-            f.c.platform_digest == digest,
-            f.c.package_id == key[0],
-            f.c.vulnerability_id == key[1],
-        )
-        .values(**values)
-    )
 
 
 def _stored_finding(row: Any) -> StoredFinding:
