@@ -24,14 +24,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from seawall.auth.throttle import FailureThrottle
 from seawall.ecr.context import EcrContext, EcrServices
 from seawall.ecr.errors import EcrError, from_domain
 from seawall.ecr.model import ServiceModel, load_model
 from seawall.ecr.operations import Operation, load_operations
-from seawall.ecr.sigv4 import CredentialSource, SignedRequest, SigV4Verifier
+from seawall.ecr.sigv4 import (
+    CredentialRejected,
+    CredentialSource,
+    SignedRequest,
+    SigV4Verifier,
+    Verified,
+)
 from seawall.ecr.validation import parse_input
 from seawall.ecr.wire import to_wire
-from seawall.errors import SeawallError
+from seawall.errors import SeawallError, TooManyRequests
 from seawall.events import RegistryEvent
 from seawall.logging import get_logger
 
@@ -62,8 +69,10 @@ class EcrApi:
         services: EcrServices,
         credentials: CredentialSource,
         model: ServiceModel | None = None,
+        throttle: FailureThrottle | None = None,
     ) -> None:
         self.services = services
+        self.throttle = throttle
         self.model = model or load_model()
         self.operations = load_operations()
         self.verifier = SigV4Verifier(
@@ -112,7 +121,7 @@ class EcrApi:
     def _run(self, call: _Call, event: list[RegistryEvent]) -> dict[str, Any]:
         """The output of the call; ``event[0]`` learns who asked and about what."""
         operation = self._operation(call.target)
-        verified = self.verifier.verify(call.signed)
+        verified = self._verify(call)
         principal = verified.credential.principal
         event[0] = _with(event[0], principal=principal.arn)
         params = parse_input(self.model, operation.name, _json_body(call.signed.body))
@@ -139,6 +148,24 @@ class EcrApi:
         if operation.changes_state:
             self.verifier.remember(verified)
         return output
+
+    def _verify(self, call: _Call) -> Verified:
+        """SigV4, with failed guesses (unknown keys, wrong signatures) throttled.
+
+        Past the budget a source gets ThrottlingException, which botocore
+        backs off from; clock skew and replays do not count as guesses.
+        """
+        if self.throttle is None:
+            return self.verifier.verify(call.signed)
+        try:
+            self.throttle.check(call.source_ip)
+        except TooManyRequests as exc:
+            raise EcrError("ThrottlingException", exc.message) from exc
+        try:
+            return self.verifier.verify(call.signed)
+        except CredentialRejected:
+            self.throttle.fail(call.source_ip)
+            raise
 
     def _operation(self, target: str) -> Operation:
         prefix, _, name = target.partition(".")

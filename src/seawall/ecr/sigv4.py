@@ -40,6 +40,10 @@ _AMZ_DATE = "%Y%m%dT%H%M%SZ"
 _AUTH_PARAM = re.compile(r"\s*([A-Za-z]+)=([^,\s]*)\s*")
 
 
+class CredentialRejected(EcrError):
+    """An unknown key or a wrong signature: what a guessed secret looks like."""
+
+
 @dataclass(frozen=True)
 class Credential:
     """What the server knows about an access key."""
@@ -152,7 +156,7 @@ class SigV4Verifier:
         credential = self._credential(request, auth)
         expected = _signature(request, auth, credential.secret)
         if not hmac.compare_digest(expected, auth.signature.lower()):
-            raise EcrError(
+            raise CredentialRejected(
                 "InvalidSignatureException",
                 "The request signature we calculated does not match the signature "
                 "you provided. Check your AWS Secret Access Key and signing method.",
@@ -221,7 +225,7 @@ class SigV4Verifier:
         token = request.headers.get("x-amz-security-token", [None])[0]
         credential = self.credentials.credential(auth.access_key_id, token)
         if credential is None:
-            raise EcrError(
+            raise CredentialRejected(
                 "UnrecognizedClientException",
                 "The security token included in the request is invalid.",
             )

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from seawall.auth.principals import Principal
 from seawall.auth.service import RequestInfo
+from seawall.auth.throttle import FailureThrottle
 from seawall.crypto.rootkey import derive_key, load_or_create_root_key
 from seawall.ecr.context import EcrServices
 from seawall.ecr.download import DownloadUrls, download_route
@@ -143,5 +144,10 @@ def ecr_routes(services: Any) -> list[Route]:
         downloads=downloads,
         extras={"access": access, "scanning": getattr(services, "scanning", None)},
     )
-    api = EcrApi(ecr, AccessKeyCredentials(auth.keys, access_authorizer))
+    # Twenty rejected keys or signatures a minute per address: ample for a
+    # misconfigured client, far too few to guess a 40-character secret.
+    throttle = FailureThrottle(time.time, limit=20, window=60.0)
+    api = EcrApi(
+        ecr, AccessKeyCredentials(auth.keys, access_authorizer), throttle=throttle
+    )
     return [*api.routes(), download_route(downloads, services.store)]
