@@ -96,7 +96,7 @@ def _with_distro(
 
 def _purl_with_distro(text: str, distro: Distro) -> str:
     parsed = PackageURL.from_string(text)
-    qualifiers = dict(parsed.qualifiers or {})  # type: ignore[arg-type]
+    qualifiers = dict(parsed.qualifiers or {})
     qualifiers["distro"] = f"{distro.id}-{distro.version_id}"
     namespace = parsed.namespace
     if parsed.type == "rpm":

@@ -149,7 +149,10 @@ def _packages(
         main = (settings["path"], "(devel)")
     if main is not None and main[1] == "(devel)":
         main = (main[0], _version_from_ldflags(settings.get("-ldflags", "")) or main[1])
-    meta = {"goVersion": go_version, "mainModule": main[0] if main else ""}
+    meta: dict[str, object] = {
+        "goVersion": go_version,
+        "mainModule": main[0] if main else "",
+    }
     found = [_module(n, v, layer, path, meta) for n, v in deps]
     if main is not None:
         found.insert(0, _module(main[0], main[1], layer, path, {**meta, "main": True}))

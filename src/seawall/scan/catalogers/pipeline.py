@@ -119,7 +119,7 @@ def _read(
         return best
 
     with source.open_blob(layer.digest, layer.size) as raw:
-        counted = _Counting(raw, progress)
+        counted: BinaryIO = _Counting(raw, progress)  # type: ignore[assignment]
         contents = read_layer(counted, layer.diff_id, want, limits, tmpdir)
         try:
             view = LayerView(contents, limits, tmpdir)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from typing import Any
 
 from seawall.errors import InvalidInput
 from seawall.scan.catalogers import owned
@@ -46,8 +47,9 @@ class RpmCataloger:
 
     def _read(
         self, layer: LayerView, item: LayerFile
-    ) -> tuple[list[Package], list[dict[str, object]]]:
-        packages, owns = [], []
+    ) -> tuple[list[Package], list[dict[str, Any]]]:
+        packages: list[Package] = []
+        owns: list[dict[str, Any]] = []
         for blob in _blobs(layer, item):
             tags = h.parse_header(blob)
             if not h.text(tags, h.TAG_NAME) or h.text(tags, h.TAG_NAME) == "gpg-pubkey":

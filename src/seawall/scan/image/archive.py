@@ -12,7 +12,7 @@ import hashlib
 import json
 import tarfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from seawall.errors import BlobUnknown, InvalidInput, ManifestUnknown
 from seawall.oci import mediatypes as mt
@@ -29,9 +29,10 @@ class DockerArchiveSource:
             raise InvalidInput(f"invalid docker archive {path}: {exc}") from exc
         self._max = max_manifest_bytes
         self._members = {m.name.lstrip("./"): m for m in self._tar.getmembers()}
-        self._images = self._load_json("manifest.json")
-        if not isinstance(self._images, list) or not self._images:
+        images = self._load_json("manifest.json")
+        if not isinstance(images, list) or not images:
             raise InvalidInput(f"invalid docker archive {path}: empty manifest.json")
+        self._images: list[dict[str, Any]] = [i for i in images if isinstance(i, dict)]
         self._blobs: dict[str, str] = {}
 
     def manifest(self, reference: str | None) -> tuple[bytes, str | None]:
@@ -68,12 +69,12 @@ class DockerArchiveSource:
         handle = self._tar.extractfile(self._member(name))
         if handle is None:
             raise BlobUnknown(f"failed to read {name} in the docker archive")
-        return handle
+        return handle  # type: ignore[return-value]
 
     def close(self) -> None:
         self._tar.close()
 
-    def _pick(self, reference: str | None) -> dict[str, object]:
+    def _pick(self, reference: str | None) -> dict[str, Any]:
         if reference is None:
             return dict(self._images[0])
         for entry in self._images:

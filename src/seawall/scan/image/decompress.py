@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 import io
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import zstandard
 
@@ -44,14 +44,15 @@ def open_decompressed(raw: BinaryIO, limit: int) -> BinaryIO:
     """A buffered stream of the uncompressed tar in ``raw``, bounded by ``limit``."""
     peekable = io.BufferedReader(_Raw(raw), 1024 * 1024)
     head = peekable.peek(4)[:4]
-    inner: BinaryIO
+    inner: Any
     if head.startswith(_GZIP):
-        inner = gzip.GzipFile(fileobj=peekable, mode="rb")  # type: ignore[assignment]
+        inner = gzip.GzipFile(fileobj=peekable, mode="rb")
     elif head.startswith(_ZSTD):
         inner = zstandard.ZstdDecompressor().stream_reader(peekable)
     else:
-        inner = peekable  # type: ignore[assignment]
-    return io.BufferedReader(BoundedReader(inner, limit), 1024 * 1024)  # type: ignore[return-value]
+        inner = peekable
+    reader: Any = io.BufferedReader(BoundedReader(inner, limit), 1024 * 1024)
+    return reader  # type: ignore[no-any-return]
 
 
 class _Raw(io.RawIOBase):

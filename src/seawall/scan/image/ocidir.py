@@ -28,12 +28,13 @@ class OCILayoutSource:
         if reference is None:
             return index_raw, mt.OCI_INDEX
         for desc in _descriptors(index_raw):
-            if reference in (
-                desc.get("annotations", {}).get(_REF_NAME),
-                desc.get("digest"),
-            ):
+            annotations = desc.get("annotations")
+            name = annotations.get(_REF_NAME) if isinstance(annotations, dict) else None
+            if reference in (name, desc.get("digest")):
                 digest = Digest.parse(str(desc["digest"]))
-                return self._read_small(self._blob_path(digest)), desc.get("mediaType")
+                media_type = desc.get("mediaType")
+                raw = self._read_small(self._blob_path(digest))
+                return raw, media_type if isinstance(media_type, str) else None
         if ":" in reference:
             digest = Digest.parse(reference)
             return self._read_small(self._blob_path(digest)), None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -75,7 +75,9 @@ class RegistrySource:
             response.close()
             raise BlobUnknown(f"failed to find blob {digest}")
         self._check(response, "blob")
-        return _VerifyingReader(response, digest, self._max_download)
+        reader = _VerifyingReader(response, digest, self._max_download)
+        buffered: Any = io.BufferedReader(reader, 1024 * 1024)
+        return buffered  # type: ignore[no-any-return]
 
     def close(self) -> None:
         self._client.close()

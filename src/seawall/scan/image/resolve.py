@@ -104,8 +104,8 @@ def _matches(have: str, wanted: str) -> bool:
 def _image(source: ImageSource, manifest: Manifest, max_bytes: int) -> ResolvedImage:
     assert manifest.config is not None
     config = _config(source, manifest.config.digest, max_bytes)
-    rootfs = config.get("rootfs") if isinstance(config.get("rootfs"), dict) else {}
-    diff_ids = list(rootfs.get("diff_ids") or [])
+    rootfs = config.get("rootfs")
+    diff_ids = list(rootfs.get("diff_ids") or []) if isinstance(rootfs, dict) else []
     if len(diff_ids) != len(manifest.layers):
         # Some artifacts carry no diff ids; fall back to the blob digests.
         diff_ids = [str(layer.digest) for layer in manifest.layers]

@@ -14,8 +14,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from license_expression import ExpressionError, get_spdx_licensing
-from spdx_tools.spdx.model import (
+from license_expression import (  # type: ignore[import-untyped]
+    ExpressionError,
+    get_spdx_licensing,
+)
+from spdx_tools.spdx.model import (  # type: ignore[attr-defined]
     Actor,
     ActorType,
     CreationInfo,
