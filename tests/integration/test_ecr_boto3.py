@@ -389,6 +389,29 @@ def test_layer_upload_in_parts_and_download_url(ecr: Any) -> None:
     availability = {x["layerDigest"]: x["layerAvailability"] for x in layers["layers"]}
     assert availability == {digest: "AVAILABLE", "sha256:" + "3" * 64: "UNAVAILABLE"}
     assert layers["failures"][0]["failureCode"] == "InvalidLayerDigest"
+    # Like ECR, only layers an image uses can be downloaded.
+    with pytest.raises(ecr.exceptions.LayerInaccessibleException):
+        ecr.get_download_url_for_layer(repositoryName=repo, layerDigest=digest)
+    config = b'{"architecture":"amd64","os":"linux"}'
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": upload_blob(ecr, repo, config),
+                "size": len(config),
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.oci.image.layer.v1.tar",
+                    "digest": digest,
+                    "size": len(data),
+                }
+            ],
+        }
+    )
+    ecr.put_image(repositoryName=repo, imageManifest=manifest, imageTag="v1")
     url = ecr.get_download_url_for_layer(repositoryName=repo, layerDigest=digest)
     fetched = httpx.get(url["downloadUrl"])
     assert fetched.status_code == 200

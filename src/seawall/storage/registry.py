@@ -894,11 +894,17 @@ class RegistryStore:
         """Digests of the indexes in ``name`` that list manifest ``digest``."""
         return self._references(name, digest, child=True)
 
+    def blob_users(self, name: str, digest: Digest) -> list[str]:
+        """Digests of the manifests in ``name`` that reference blob ``digest``."""
+        return self._references(name, digest, child=True, kind="blob")
+
     def manifest_children(self, name: str, digest: Digest) -> list[Digest]:
         """Digests of the manifests an index ``digest`` in ``name`` lists."""
         return [Digest.parse(d) for d in self._references(name, digest, child=False)]
 
-    def _references(self, name: str, digest: Digest, *, child: bool) -> list[str]:
+    def _references(
+        self, name: str, digest: Digest, *, child: bool, kind: str = "manifest"
+    ) -> list[str]:
         refs = t.manifest_references
         match, other = (
             (refs.c.child_digest, refs.c.parent_digest)
@@ -912,7 +918,7 @@ class RegistryStore:
                 .where(
                     refs.c.repository_id == repo.id,
                     match == str(digest),
-                    refs.c.kind == "manifest",
+                    refs.c.kind == kind,
                 )
                 .order_by(other)
             ).scalars()

@@ -181,5 +181,12 @@ def get_download_url_for_layer(ctx: EcrContext) -> dict[str, Any]:
             f"The image layer '{text}' does not exist in the repository with name "
             f"'{repo.name}' in registry with id '{ctx.registry_id}'",
         ) from exc
+    if not ctx.services.registry.blob_users(repo.name, digest):
+        raise EcrError(
+            "LayerInaccessibleException",
+            f"The image layer '{digest}' is not associated with an image in the "
+            f"repository with name '{repo.name}'; unassociated layers may be "
+            "cleaned up at any time",
+        )
     url = ctx.services.downloads.url(ctx.proxy_endpoint(), repo.name, str(digest))
     return {"downloadUrl": url, "layerDigest": str(digest)}
