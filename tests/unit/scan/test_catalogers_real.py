@@ -163,3 +163,43 @@ def test_owned_file_replaced_after_install_is_not_attributed(tmp_path: Path) -> 
         root = build_layout(tmp_path / str(len(layers)), layers)
         python = _of(scan(f"oci-dir:{root}"), "python")
         assert set(python) == expected
+
+
+def test_distroless_status_d(tmp_path: Path) -> None:
+    paragraphs = Path("/var/lib/dpkg/status").read_text().split("\n\n")
+    wanted = {"libc6", "base-files", "tzdata"}
+    layer = Layer().host_file(Path("/usr/lib/os-release"), "/etc/os-release")
+    for paragraph in paragraphs:
+        name = paragraph.partition("Package: ")[2].partition("\n")[0]
+        if name in wanted:
+            layer.file(f"/var/lib/dpkg/status.d/{name}", paragraph.encode() + b"\n")
+            layer.file(f"/var/lib/dpkg/status.d/{name}.md5sums", b"0" * 32 + b"  x\n")
+    inventory = scan(f"oci-dir:{build_layout(tmp_path / 'distroless', [layer])}")
+    assert {p.name for p in inventory.packages} == wanted
+    libc = next(p for p in inventory.packages if p.name == "libc6")
+    assert libc.locations[0].path == "/var/lib/dpkg/status.d/libc6"
+
+
+def test_static_go_binary_in_a_scratch_image(tmp_path: Path, syft_binary: Path) -> None:
+    layer = Layer().host_file(syft_binary, "/syft")
+    inventory = scan(f"oci-dir:{build_layout(tmp_path / 'scratch', [layer], 'none')}")
+    assert inventory.distro is None
+    go = {p.name: p for p in inventory.packages}
+    version = subprocess.run(
+        [str(syft_binary), "version"], check=True, capture_output=True, text=True
+    ).stdout
+    fields = dict(line.split(":", 1) for line in version.splitlines() if ":" in line)
+    assert go["stdlib"].version == fields["GoVersion"].strip()
+    assert go["github.com/anchore/syft"].version == "v" + fields["Version"].strip()
+    # Every dep line of the embedded module list, counted by strings(1).
+    strings = subprocess.run(
+        ["strings", "-n", "8", str(syft_binary)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    deps = {
+        line.split("\t")[1] for line in strings.splitlines() if line.startswith("dep\t")
+    }
+    assert deps <= set(go)
+    assert len(go) == len(deps) + 2  # the main module and stdlib
