@@ -33,6 +33,7 @@ pytestmark = pytest.mark.integration
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 ACCOUNT = "000000000000"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 
 
 @pytest.fixture(scope="module")
@@ -626,6 +627,20 @@ def test_delete_repository(ecr: Any) -> None:
     ecr.create_repository(repositoryName=repo)
     arn = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{repo}"
     assert ecr.list_tags_for_resource(resourceArn=arn)["tags"] == []
+    # Nothing of the old repository survives into a new one of the same name.
+    ecr.set_repository_policy(
+        repositoryName=repo,
+        policyText=_deny("ecr:PutImage", f"arn:aws:iam::{ACCOUNT}:user/nobody"),
+    )
+    ecr.put_lifecycle_policy(
+        repositoryName=repo, lifecyclePolicyText=json.dumps(LIFECYCLE)
+    )
+    ecr.delete_repository(repositoryName=repo, force=True)
+    ecr.create_repository(repositoryName=repo)
+    with pytest.raises(ecr.exceptions.RepositoryPolicyNotFoundException):
+        ecr.get_repository_policy(repositoryName=repo)
+    with pytest.raises(ecr.exceptions.LifecyclePolicyNotFoundException):
+        ecr.get_lifecycle_policy(repositoryName=repo)
 
 
 # -- SigV4 and the protocol ----------------------------------------------------------
@@ -664,6 +679,53 @@ def test_unsigned_and_unknown_requests(server: LiveServer) -> None:
         headers={**headers, "X-Amz-Target": "Nope.Nothing"},
     )
     assert unknown.json()["__type"] == "UnknownOperationException"
+    for body in (b"{not json", b"[]"):
+        request = _signed_post(server, "DescribeRepositories", body)
+        answer = httpx.post(
+            request.url, content=request.body, headers=dict(request.headers.items())
+        )
+        assert answer.status_code == 400
+        assert answer.json()["__type"] == "SerializationException"
+
+
+def test_docker_schema2_manifests(ecr: Any) -> None:
+    repo = "images/docker"
+    ecr.create_repository(repositoryName=repo)
+    config = b'{"architecture":"arm64","os":"linux","rootfs":{"type":"layers"}}'
+    layer = os.urandom(1024)
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": DOCKER_MANIFEST,
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "digest": upload_blob(ecr, repo, config),
+                "size": len(config),
+            },
+            "layers": [
+                {
+                    "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "digest": upload_blob(ecr, repo, layer),
+                    "size": len(layer),
+                }
+            ],
+        }
+    )
+    ecr.put_image(repositoryName=repo, imageManifest=manifest, imageTag="arm")
+    got = ecr.batch_get_image(
+        repositoryName=repo,
+        imageIds=[{"imageTag": "arm"}],
+        acceptedMediaTypes=[DOCKER_MANIFEST],
+    )
+    assert got["images"][0]["imageManifestMediaType"] == DOCKER_MANIFEST
+    refused = ecr.batch_get_image(
+        repositoryName=repo,
+        imageIds=[{"imageTag": "arm"}],
+        acceptedMediaTypes=[OCI_MANIFEST],
+    )
+    assert refused["failures"][0]["failureCode"] == "ImageNotFound"
+    detail = ecr.describe_images(repositoryName=repo)["imageDetails"][0]
+    assert detail["imageManifestMediaType"] == DOCKER_MANIFEST
 
 
 def test_kms_encryption_configuration(ecr: Any) -> None:
@@ -778,7 +840,9 @@ def test_clock_skew_is_refused(
     assert "Signature" in info.value.response["Error"]["Message"]
 
 
-def _signed_post(server: LiveServer, operation: str, body: dict[str, Any]) -> Any:
+def _signed_post(
+    server: LiveServer, operation: str, body: dict[str, Any] | bytes
+) -> Any:
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
@@ -788,7 +852,7 @@ def _signed_post(server: LiveServer, operation: str, body: dict[str, Any]) -> An
     request = AWSRequest(
         method="POST",
         url=server.url + "/",
-        data=json.dumps(body).encode(),
+        data=body if isinstance(body, bytes) else json.dumps(body).encode(),
         headers={
             "Content-Type": "application/x-amz-json-1.1",
             "X-Amz-Target": f"AmazonEC2ContainerRegistry_V20150921.{operation}",
