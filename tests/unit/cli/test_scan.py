@@ -159,6 +159,11 @@ def test_cyclonedx_report(db: Path, tmp_path: Path) -> None:
     assert log4shell["affects"][0]["ref"] in refs
     assert log4shell["ratings"][0]["method"] == "CVSSv31"
     assert log4shell["analysis"]["response"] == ["update"]
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    errors = JsonStrictValidator(SchemaVersion.V1_5).validate_str(out)
+    assert errors is None, errors
     zlib = next(v for v in bom["vulnerabilities"] if v["id"] == "CVE-2023-45853")
     assert zlib["analysis"]["response"] == ["will_not_fix"]
 

@@ -117,3 +117,44 @@ def test_eol_of_the_os(result: ScanResult) -> None:
     assert debian
     assert debian[0].cycle == "12"
     assert debian[0].ended  # bookworm's regular support ended 2026-07-11
+
+
+def test_cli_scans_the_image_itself(
+    debian_image: Path, tmp_path: Path, debian_inventory: Inventory
+) -> None:
+    from click.testing import CliRunner
+
+    from seawall.cli.main import cli
+
+    root = require_vulndata()
+    db = str(tmp_path / "adv.db")
+    runner = CliRunner()
+    for source in (
+        root / "osv/PyPI/requests",
+        root / "osv/npm/santatracker-vulns.json",
+    ):
+        assert (
+            runner.invoke(
+                cli, ["db", "import", str(source), "--db", db, "-q"]
+            ).exit_code
+            == 0
+        )
+    result = runner.invoke(
+        cli,
+        [
+            "scan",
+            f"oci-dir:{debian_image}:v1",
+            "--db",
+            db,
+            "-f",
+            "json",
+            "-q",
+            "--fail-on",
+            "high",
+        ],
+    )
+    assert result.exit_code == 1, result.output  # lodash has HIGH findings
+    doc = json.loads(result.output)
+    assert doc["summary"]["packages"] == len(debian_inventory.packages)
+    assert any(f["id"] == "CVE-2018-18074" for f in doc["findings"])
+    assert any(w.startswith("no advisory data for Debian 12") for w in doc["warnings"])
