@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 
+from seawall.auth.factory import AuthServices, from_settings
+from seawall.auth.principals import PrincipalKind
+from seawall.settings import Settings
+from seawall.storage.metadata.db import make_engine
 from tests.helpers import admin_credentials, require_tool
 from tests.live import LiveServer
 
@@ -20,35 +22,59 @@ READ_ONLY = "AmazonEC2ContainerRegistryReadOnly"
 def seawall(
     server: LiveServer, *args: str, stdin: str = "", check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """Run the ``seawall`` CLI against the server's data directory."""
-    env = {"SEAWALL_DATA_DIR": str(server.data_dir), "PATH": "/usr/bin:/bin"}
-    env.update({k: v for k, v in server.env.items() if k.startswith("SEAWALL_")})
-    if server.database_url:
-        env["SEAWALL_DATABASE_URL"] = server.database_url
-    result = subprocess.run(
-        [sys.executable, "-m", "seawall.cli.main", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
+    """Run the ``seawall`` CLI against the server's data directory.
+
+    The real command runs in this process (click's runner) with the server's
+    settings in the environment, which spares a slow interpreter start.
+    """
+    from click.testing import CliRunner
+
+    from seawall.cli.main import cli
+
+    env = {k: v for k, v in server.env.items() if k.startswith("SEAWALL_")}
+    env |= {
+        "SEAWALL_DATA_DIR": str(server.data_dir),
+        "SEAWALL_DATABASE_URL": server.database_url,
+    }
+    outcome = CliRunner().invoke(cli, list(args), input=stdin, env=env)
+    result = subprocess.CompletedProcess(
+        ["seawall", *args], outcome.exit_code, outcome.stdout, outcome.stderr
     )
     if check:
-        assert result.returncode == 0, result.stderr + result.stdout
+        assert result.returncode == 0, (result.stderr, result.stdout, outcome.exception)
     return result
 
 
+_SERVICES: dict[Path, AuthServices] = {}
+
+
+def auth_services(server: LiveServer) -> AuthServices:
+    """Access control over the server's own database, in this process.
+
+    Changes made here reach the server as they would from ``seawall admin``
+    (through the database); only the CLI's own tests spawn the CLI.
+    """
+    if server.data_dir not in _SERVICES:
+        settings = Settings(data_dir=server.data_dir, database_url=server.database_url)
+        engine = make_engine(settings.effective_database_url)
+        _SERVICES[server.data_dir] = from_settings(
+            settings, engine, announce=lambda _: None
+        )
+    return _SERVICES[server.data_dir]
+
+
 def create_user(server: LiveServer, name: str, *policies: str) -> tuple[str, str]:
-    """A new user with ``policies`` attached and one access key."""
-    seawall(server, "admin", "user", "create", name)
+    """A new user with ``policies`` attached and one access key.
+
+    New principals and keys are never cached as missing, so the server
+    accepts them at once.
+    """
+    auth = auth_services(server)
+    principal = auth.identities.create_principal(name, PrincipalKind.USER)
     for policy in policies:
-        seawall(server, "admin", "policy", "attach", policy, "--user", name)
-    created = json.loads(
-        seawall(server, "admin", "-o", "json", "key", "create", name).stdout
-    )
-    time.sleep(1.1)  # the server drops cached decisions within a second
-    return created["AccessKeyId"], created["SecretAccessKey"]
+        auth.policies.attach(policy, "principal", principal.principal_id)
+    created = auth.keys.create(name)
+    return created.access_key_id, created.secret_access_key
 
 
 def admin_auth(server: LiveServer) -> tuple[str, str]:

@@ -18,6 +18,7 @@ import pytest
 from tests.integration.auth_support import (
     READ_ONLY,
     admin_auth,
+    auth_services,
     create_user,
     inspect,
     push,
@@ -170,7 +171,7 @@ def test_catalog_lists_only_what_the_caller_may_see(
             }
         )
     )
-    seawall(server, "admin", "policy", "create", "team-a-pull", str(document))
+    auth_services(server).policies.put_policy("team-a-pull", document.read_text())
     member = create_user(server, "team-a-dev", "team-a-pull")
     seen = httpx.get(f"{server.url}/v2/_catalog", auth=member).json()
     # team-b/api is listed only when public (the anonymous test grants "*").

@@ -21,10 +21,10 @@ from tests.integration.auth_support import (
     READ_ONLY,
     access_claim,
     admin_auth,
+    auth_services,
     create_user,
     inspect,
     push,
-    seawall,
     token,
 )
 from tests.integration.conftest import start_server
@@ -269,7 +269,7 @@ def app_only(
             }
         )
     )
-    seawall(server, "admin", "policy", "create", "sec-app-only", str(document))
+    auth_services(server).policies.put_policy("sec-app-only", document.read_text())
     return create_user(server, "app-only", "sec-app-only")
 
 

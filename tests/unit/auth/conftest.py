@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,10 +32,21 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'seawall.db'}")
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, made once; each test gets its own copy."""
+    path = tmp_path_factory.mktemp("template") / "seawall.db"
+    engine = make_engine(f"sqlite:///{path}")
     migrate(engine)
+    engine.dispose()  # checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture
+def engine(tmp_path: Path, migrated_template: Path) -> Iterator[Engine]:
+    path = tmp_path / "seawall.db"
+    shutil.copyfile(migrated_template, path)
+    engine = make_engine(f"sqlite:///{path}")
     yield engine
     engine.dispose()
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, delete, select, update
@@ -14,7 +12,6 @@ from sqlalchemy import Engine, delete, select, update
 from seawall.events import RegistryEvent
 from seawall.events.audit import AuditRecord, AuditTrail, UserIdentity, scrub
 from seawall.events.schema import audit_events
-from seawall.storage.metadata.db import make_engine, migrate
 
 
 class Clock:
@@ -24,14 +21,6 @@ class Clock:
     def __call__(self) -> float:
         self.now += 1
         return self.now
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'seawall.db'}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
