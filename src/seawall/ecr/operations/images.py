@@ -61,6 +61,9 @@ def _active_only(ctx: EcrContext) -> bool:
     return status in ("ACTIVE", "ANY")
 
 
+# TODO(seawall): ListImages and DescribeImages load the repository's manifest
+# list and page it in memory (fine to tens of thousands of images); a keyset
+# query in RegistryStore would serve ECR's 100 000-image quota without that.
 @operation("ListImages")
 def list_images(ctx: EcrContext) -> dict[str, Any]:
     repo = get_repository(ctx)
