@@ -195,3 +195,15 @@ def test_inventory_json_round_trip(tmp_path: Path) -> None:
     inventory = scan(f"oci-dir:{build_layout(tmp_path / 'img', [_base()])}")
     again = Inventory.from_json(json.loads(json.dumps(inventory.to_json())))
     assert again == inventory
+
+
+def test_a_replaced_file_hides_the_lower_one_even_when_it_yields_nothing(
+    tmp_path: Path,
+) -> None:
+    lower = Layer().file(
+        "/app/node_modules/a/package.json", b'{"name":"a","version":"1"}'
+    )
+    upper = Layer().file("/app/node_modules/a/package.json", b"{broken")
+    inventory = scan(f"oci-dir:{build_layout(tmp_path / 'img', [lower, upper])}")
+    assert inventory.packages == ()
+    assert [s.path for s in inventory.skipped] == ["/app/node_modules/a/package.json"]

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from seawall.scan.catalogers.interface import Cataloger, Entry
 from seawall.scan.inventory import Skipped
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,9 @@ class LayerResult:
     whiteouts: tuple[str, ...]
     opaque_dirs: tuple[str, ...]
     skipped: tuple[Skipped, ...]
+    # Files read in this layer that yielded no entry: they still hide what a
+    # lower layer had at the same path (a replaced, now empty, package file).
+    shadowed: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -36,6 +39,7 @@ class LayerResult:
             "whiteouts": list(self.whiteouts),
             "opaqueDirs": list(self.opaque_dirs),
             "skipped": [[s.layer_digest, s.path, s.reason] for s in self.skipped],
+            "shadowed": list(self.shadowed),
         }
 
     @classmethod
@@ -45,6 +49,7 @@ class LayerResult:
             tuple(obj["whiteouts"]),
             tuple(obj["opaqueDirs"]),
             tuple(Skipped(*s) for s in obj["skipped"]),
+            tuple(obj.get("shadowed", ())),
         )
 
 

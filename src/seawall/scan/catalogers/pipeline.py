@@ -95,6 +95,8 @@ def squash(results: list[LayerResult]) -> list[Entry]:
                 for p, e in visible.items()
                 if not any(is_under(p, d) for d in deleted)
             }
+        for path in result.shadowed:
+            visible.pop(path, None)
         for entry in result.entries:
             visible[entry.path] = entry
     return list(visible.values())
@@ -127,12 +129,13 @@ def _read(
             _drain(counted)
         finally:
             contents.close()
-    log.debug("layer read", layer=layer.diff_id, entries=len(entries))
+    produced = {entry.path for entry in entries}
     return LayerResult(
         tuple(entries),
         tuple(sorted(contents.whiteouts)),
         tuple(sorted(contents.opaque_dirs)),
         tuple(contents.skipped),
+        tuple(sorted(p for p in contents.files if p not in produced)),
     )
 
 
