@@ -558,6 +558,7 @@ def run(options: Options, only: str | None) -> str:
         print(render(samples, options, "-", load_before), flush=True)
         generator = measure_manifests(targets, options, samples)
     load = f"{load_before} at the start, {load_average()} at the end"
+    print("samples:", json.dumps(samples), flush=True)
     return render(samples, options, generator, load)
 
 
