@@ -48,6 +48,7 @@ class _Ctx:
 def _open(config_file: Path | None, data_dir: Path | None) -> AuthServices:
     from pydantic import ValidationError
 
+    from seawall import logging as seawall_logging
     from seawall.auth.factory import from_settings
     from seawall.settings import load_settings
     from seawall.storage.metadata.db import make_engine, migrate
@@ -56,6 +57,8 @@ def _open(config_file: Path | None, data_dir: Path | None) -> AuthServices:
         settings = load_settings(config_file, data_dir=data_dir)
     except ValidationError as exc:
         raise click.ClickException(f"invalid settings: {exc}") from exc
+    # Log lines go to stderr, so stdout stays clean for -o json.
+    seawall_logging.configure(settings.log_level, settings.log_format)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.effective_database_url)
     migrate(engine)

@@ -18,6 +18,7 @@ from seawall.events.audit import AuditTrail
 def _trail(config_file: Path | None, data_dir: Path | None) -> AuditTrail:
     from pydantic import ValidationError
 
+    from seawall import logging as seawall_logging
     from seawall.auth.factory import make_audit_trail
     from seawall.crypto.rootkey import load_or_create_root_key
     from seawall.settings import load_settings
@@ -27,6 +28,8 @@ def _trail(config_file: Path | None, data_dir: Path | None) -> AuditTrail:
         settings = load_settings(config_file, data_dir=data_dir)
     except ValidationError as exc:
         raise click.ClickException(f"invalid settings: {exc}") from exc
+    # Log lines go to stderr, so stdout stays clean for -o json.
+    seawall_logging.configure(settings.log_level, settings.log_format)
     engine = make_engine(settings.effective_database_url)
     migrate(engine)
     secret = settings.root_key.get_secret_value() if settings.root_key else None
