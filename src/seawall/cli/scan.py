@@ -110,9 +110,11 @@ def scan(
     """Scan TARGET for known vulnerabilities: an SBOM file (Seawall inventory
     JSON, CycloneDX or SPDX JSON) or an image (oci-dir:PATH,
     docker-archive:PATH, registry://HOST/REPO:TAG)."""
+    from seawall.logging import configure
     from seawall.scan.findings import scan_inventory
     from seawall.scan.report import filter_result, gate, get_format
 
+    configure("warning")  # logs go to stderr; stdout carries only the report
     store = _open_store(db_path)
     inventories = _inventories(target, platform, quiet)
     today = datetime.now(UTC).date()

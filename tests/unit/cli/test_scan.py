@@ -85,7 +85,9 @@ def inventory(tmp_path: Path) -> Path:
 
 def run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, ["scan", *args, "-q"])
-    return result.exit_code, result.output
+    # The report is on stdout; errors (and any log line) on stderr.
+    text = result.stdout if result.exit_code in (0, 1) else result.output
+    return result.exit_code, text
 
 
 def test_json_report_is_stable_and_complete(db: Path, tmp_path: Path) -> None:

@@ -154,7 +154,7 @@ def test_cli_scans_the_image_itself(
         ],
     )
     assert result.exit_code == 1, result.output  # lodash has HIGH findings
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     assert doc["summary"]["packages"] == len(debian_inventory.packages)
     assert any(f["id"] == "CVE-2018-18074" for f in doc["findings"])
     assert any(w.startswith("no advisory data for Debian 12") for w in doc["warnings"])
