@@ -9,14 +9,17 @@ import base64
 import json
 import shutil
 import sqlite3
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.helpers import require_tool
 from tests.integration.auth_support import (
     READ_ONLY,
+    access_claim,
     admin_auth,
     auth_services,
     create_user,
@@ -283,3 +286,67 @@ def test_audit_trail_verifies_and_a_tampered_copy_fails(
     result = seawall(tampered, "audit", "verify", check=False)
     assert result.returncode == 1
     assert f"FAILED at event {bad_seq}" in result.stderr
+
+
+def test_podman_login_accepts_a_key_and_refuses_a_wrong_one(
+    server: LiveServer, pushed: str, tmp_path: Path
+) -> None:
+    require_tool("podman")
+    key_id, secret = admin_auth(server)
+    authfile = str(tmp_path / "podman-auth.json")
+
+    def login(password: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                "podman",
+                "login",
+                "--tls-verify=false",
+                "--authfile",
+                authfile,
+                "-u",
+                key_id,
+                "-p",
+                password,
+                server.host,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert login(secret).returncode == 0
+    assert login("not-the-secret").returncode != 0
+
+
+def test_oauth2_password_grant_issues_a_scoped_token(
+    server: LiveServer, pushed: str
+) -> None:
+    key_id, secret = create_user(server, "oauth-puller", READ_ONLY)
+    response = httpx.post(
+        f"{server.url}/auth/token",
+        data={
+            "grant_type": "password",
+            "username": key_id,
+            "password": secret,
+            "service": "seawall",
+            "client_id": "tests",
+            "scope": f"repository:{pushed}:pull,push",
+        },
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token"] == body["access_token"]
+    assert body["expires_in"] >= 60
+    assert access_claim(body["token"]) == [
+        {"type": "repository", "name": pushed, "actions": ["pull"]}
+    ]
+    refresh = httpx.post(
+        f"{server.url}/auth/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": "x",
+            "service": "seawall",
+        },
+    )
+    assert refresh.status_code == 400

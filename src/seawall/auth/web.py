@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -36,6 +37,7 @@ from seawall.registry.guard import Caller
 
 LOOKUP_EVENTS = "cloudtrail:LookupEvents"
 TOKEN_PATH = "/auth/token"  # noqa: S105 (a URL path)
+_MAX_FORM = 64 * 1024
 
 
 def request_info(request: Request) -> RequestInfo:
@@ -182,7 +184,7 @@ def token_routes(auth: AuthServices, guard: PolicyGuard) -> list[Route]:
 
 async def _token(request: Request, auth: AuthServices) -> Response:
     info = request_info(request)
-    form = await request.form() if request.method == "POST" else None
+    form = await _form(request) if request.method == "POST" else None
     params = form if form is not None else request.query_params
     service = str(params.get("service") or auth.service_name)
     if service != auth.service_name:
@@ -206,6 +208,23 @@ async def _token(request: Request, auth: AuthServices) -> Response:
         },
         headers={"Cache-Control": "no-store"},
     )
+
+
+async def _form(request: Request) -> QueryParams:
+    """An OAuth2 token request body (application/x-www-form-urlencoded).
+
+    Parsed here rather than with Starlette's form parser, which needs an
+    extra multipart dependency the token endpoint has no use for.
+    """
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > _MAX_FORM:
+            raise InvalidInput("invalid token request: the body is too large")
+    try:
+        return QueryParams(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("invalid token request: the body is not UTF-8") from exc
 
 
 def _token_credentials(request: Request, form: Any) -> Any:
