@@ -672,7 +672,7 @@ def test_unsigned_and_unknown_requests(server: LiveServer) -> None:
     unsigned = httpx.post(server.url + "/", content=b"{}", headers=headers)
     assert unsigned.status_code == 403
     assert unsigned.json()["__type"] == "MissingAuthenticationTokenException"
-    assert unsigned.headers["x-amzn-RequestId"]
+    assert unsigned.headers["x-amzn-RequestId"] == unsigned.headers["x-request-id"]
     unknown = httpx.post(
         server.url + "/",
         content=b"{}",
