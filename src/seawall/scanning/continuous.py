@@ -16,10 +16,8 @@ from dataclasses import dataclass
 
 from seawall.logging import get_logger
 from seawall.scan.advisories.store import PackageKey
-from seawall.scanning import status
 from seawall.scanning.matching import match_records
 from seawall.scanning.service import REMATCH, ScanningService, _source_updated_at
-from seawall.scanning.store import ImageRef
 from seawall.tasks.queue import JobQueue
 
 log = get_logger(__name__)
@@ -61,27 +59,22 @@ def rematch(service: ScanningService, keys: frozenset[PackageKey]) -> RematchRes
     """Re-evaluate the findings that advisory changes under ``keys`` touch."""
     scans = service.scans
     packages = scans.packages_for_keys(keys)
-    holders = scans.holders(packages)
-    eligible = _eligible(service, scans.images_holding(holders))
-    scope = {d: holders[d] for d in eligible}
-    if not scope:
-        return RematchResult(len(keys), len(packages), 0, 0, 0, 0)
+    if not packages:
+        return RematchResult(len(keys), 0, 0, 0, 0, 0)
 
     # Each distinct package is matched once, whatever the number of holders.
     advisories = service.advisories()
-    wanted = {pid for ids in scope.values() for pid in ids}
-    records = match_records(advisories, {p: packages[p] for p in wanted}, keys)
-    results = {
-        digest: {pid: records[pid] for pid in ids if pid in records}
-        for digest, ids in scope.items()
-    }
-    changes = scans.apply_findings(results, scope, packages)
-    scans.touch_completed(scope, _source_updated_at(advisories.feeds()))
-    service.notifier.findings_changed(changes, trigger="continuous")
+    records = match_records(advisories, packages, keys)
+    changes, images = service.propagate(packages, records)
+    scans.touch_completed(
+        {(i.repository_id, i.digest) for i in images},
+        _source_updated_at(advisories.feeds()),
+    )
+    service.notifier.findings_changed(changes, trigger="continuous", images=images)
     result = RematchResult(
         len(keys),
-        len(wanted),
-        len(scope),
+        len(packages),
+        len(images),
         len(changes),
         sum(len(c.new) for c in changes),
         sum(len(c.resolved) for c in changes),
@@ -99,31 +92,3 @@ def _fields(result: RematchResult) -> dict[str, int]:
         "new": result.new,
         "resolved": result.resolved,
     }
-
-
-def _eligible(service: ScanningService, images: list[ImageRef]) -> set[str]:
-    """Platform digests held by an image still under continuous scanning."""
-    config = service.scans.configuration()
-    continuous: dict[int, bool] = {}
-    scanned: dict[int, set[str]] = {}
-    out: set[str] = set()
-    for image in images:
-        if image.repository_id not in continuous:
-            effective = config.effective(
-                image.repository, service.legacy_scan_on_push(image.repository_id)
-            )
-            continuous[image.repository_id] = effective.continuous
-            scanned[image.repository_id] = {
-                digest
-                for digest, scan in service.scans.image_scans(
-                    image.repository_id
-                ).items()
-                if scan.status in (status.ACTIVE, status.COMPLETE)
-            }
-        if not continuous[image.repository_id]:
-            continue
-        if image.digest not in scanned[image.repository_id]:
-            continue
-        if not service.expired(image.pushed_at, image.pulled_at):
-            out.add(image.platform_digest)
-    return out

@@ -21,7 +21,8 @@ import httpx
 
 from seawall.events import EventSink, RegistryEvent
 from seawall.logging import get_logger
-from seawall.scanning.store import FindingChange, ScanStore
+from seawall.scanning.findingstore import FindingChange
+from seawall.scanning.store import ImageRef, ScanStore
 from seawall.tasks.queue import JobQueue
 from seawall.tasks.worker import PermanentError
 
@@ -49,16 +50,32 @@ class Notifier:
         self._urls = tuple(webhook_urls)
         self._clock = clock
 
-    def findings_changed(self, changes: Sequence[FindingChange], trigger: str) -> int:
-        """Emit one event per repository affected by ``changes``; the count."""
+    def findings_changed(
+        self,
+        changes: Sequence[FindingChange],
+        trigger: str,
+        images: Sequence[ImageRef] | None = None,
+    ) -> int:
+        """Emit one event per repository affected by ``changes``; the count.
+
+        ``images`` are the images holding the changed platforms when the
+        caller already has them.
+        """
         if not changes:
             return 0
         by_platform = {c.platform_digest: c for c in changes}
-        images: dict[str, list[dict[str, Any]]] = {}
-        for image in self._scans.images_holding(by_platform):
+        holders = list(images or ()) + self._scans.images_holding(
+            d for d in by_platform if d not in {i.platform_digest for i in images or ()}
+        )
+        listed_images: dict[str, list[dict[str, Any]]] = {}
+        for image in holders:
+            if image.platform_digest not in by_platform:
+                continue
             change = by_platform[image.platform_digest]
-            images.setdefault(image.repository, []).append(_image(image.digest, change))
-        for repository, listed in sorted(images.items()):
+            listed_images.setdefault(image.repository, []).append(
+                _image(image.digest, change)
+            )
+        for repository, listed in sorted(listed_images.items()):
             detail = {
                 "repositoryName": repository,
                 "trigger": trigger,  # scan | continuous
@@ -68,7 +85,7 @@ class Notifier:
             self._emit(repository, detail)
             for url in self._urls:
                 self._queue.enqueue(WEBHOOK, {"url": url, "body": self._body(detail)})
-        return len(images)
+        return len(listed_images)
 
     def _emit(self, repository: str, detail: dict[str, Any]) -> None:
         summary = [

@@ -23,10 +23,11 @@ from seawall.scan.advisories.store import AdvisoryStore
 from seawall.scan.inventory import Inventory, Package
 from seawall.scanning import config as cfg
 from seawall.scanning import status as st
+from seawall.scanning.findingstore import FindingChange, Records
 from seawall.scanning.matching import match_records
 from seawall.scanning.notify import Notifier
 from seawall.scanning.records import StoredFinding
-from seawall.scanning.store import ImageScan, ScanStore
+from seawall.scanning.store import ImageRef, ImageScan, ScanStore
 from seawall.storage.registry import RegistryStore, StoredManifest
 from seawall.tasks.queue import JobQueue
 from seawall.tasks.worker import PermanentError
@@ -220,7 +221,7 @@ class ScanningService:
                 repository_id, digest, st.FINDINGS_UNAVAILABLE, st.NO_ADVISORIES
             )
             return
-        changes = self._match(advisories, inventories)
+        changes, holders = self._match(advisories, inventories)
         updated = _source_updated_at(feeds)
         status, reason = self._done_status(repository, scan_type)
         self.scans.set_status(
@@ -232,6 +233,9 @@ class ScanningService:
             source_updated_at=updated,
         )
         self.notifier.findings_changed(changes, trigger="scan")
+        self.scans.touch_completed(
+            {(i.repository_id, i.digest) for i in holders}, updated
+        )
         log.info(
             "image scanned", repository=repository, digest=digest, changes=len(changes)
         )
@@ -286,17 +290,60 @@ class ScanningService:
 
     def _match(
         self, advisories: AdvisoryStore, inventories: list[Inventory]
-    ) -> list[Any]:
-        changes = []
+    ) -> tuple[list[FindingChange], list[ImageRef]]:
+        changes: list[FindingChange] = []
+        images: list[ImageRef] = []
         for inventory in inventories:
-            held = self.scans.inventory_package_ids(inventory.manifest_digest)
+            digest = inventory.manifest_digest
+            held = self.scans.inventory_package_ids(digest)
             records = match_records(advisories, held, None)
-            changes += self.scans.apply_findings(
-                {inventory.manifest_digest: records},
-                {inventory.manifest_digest: list(held)},
-                held,
-            )
-        return changes
+            found, holders = self.propagate(held, records, exclude=digest)
+            changes += found
+            images += holders
+            change = self.scans.results.reconcile_image(digest, held, records, held)
+            if change.new or change.resolved:
+                changes.append(change)
+        return changes, images
+
+    def propagate(
+        self, packages: dict[int, Package], records: Records, exclude: str = ""
+    ) -> tuple[list[FindingChange], list[ImageRef]]:
+        """Store new package-level results and open/close the findings of
+        every image still under continuous scanning that holds a package
+        whose vulnerabilities changed (``exclude`` aside).
+
+        Returns the changes and the images they were applied to.
+        """
+        deltas = self.scans.results.update_packages(packages, records)
+        if not deltas:
+            return [], []
+        holders = self.scans.holders(deltas)
+        holders.pop(exclude, None)
+        images = self.eligible(self.scans.images_holding(holders))
+        scope = {i.platform_digest: holders[i.platform_digest] for i in images}
+        return self.scans.results.apply_deltas(deltas, scope, packages), images
+
+    def eligible(self, images: list[ImageRef]) -> list[ImageRef]:
+        """The images continuous scanning still re-evaluates: in a
+        continuously scanned repository, scanned, and pushed or pulled
+        within the rescan duration."""
+        config = self.scans.configuration()
+        evaluated = self.scans.evaluated_images({i.repository_id for i in images})
+        continuous: dict[int, bool] = {}
+        out = []
+        for image in images:
+            if image.repository_id not in continuous:
+                effective = config.effective(
+                    image.repository, self.legacy_scan_on_push(image.repository_id)
+                )
+                continuous[image.repository_id] = effective.continuous
+            if (
+                continuous[image.repository_id]
+                and (image.repository_id, image.digest) in evaluated
+                and not self.expired(image.pushed_at, image.pulled_at)
+            ):
+                out.append(image)
+        return out
 
     def _done_status(self, repository: str, scan_type: str) -> tuple[str, str]:
         if scan_type == cfg.BASIC:

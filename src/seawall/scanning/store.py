@@ -14,16 +14,15 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
-    func,
     insert,
     select,
-    tuple_,
     update,
 )
 
 from seawall.scan.inventory import Inventory, Package
 from seawall.scanning import tables as st
 from seawall.scanning.config import ScanningConfiguration
+from seawall.scanning.findingstore import FindingStore
 from seawall.scanning.records import (
     StoredFinding,
     locations_json,
@@ -67,15 +66,6 @@ class ImageRef:
     pulled_at: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class FindingChange:
-    """What one re-match changed for one platform image."""
-
-    platform_digest: str
-    new: tuple[tuple[str, str, str], ...]  # (vulnerability, package, version)
-    resolved: tuple[tuple[str, str, str], ...]
-
-
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -87,6 +77,7 @@ class ScanStore:
     def __init__(self, engine: Engine, clock: Clock = time.time) -> None:
         self.engine = engine
         self._clock = clock
+        self.results = FindingStore(engine, clock)
 
     # -- configuration ------------------------------------------------------
 
@@ -135,6 +126,19 @@ class ScanStore:
                 )
             ).all()
         return {row.digest: _image_scan(row) for row in rows}
+
+    def evaluated_images(self, repository_ids: Iterable[int]) -> set[tuple[int, str]]:
+        """(repository id, digest) of images whose scan produced findings."""
+        s = st.scan_images
+        ids = sorted(set(repository_ids))
+        out: set[tuple[int, str]] = set()
+        with self.engine.connect() as conn:
+            for chunk in _chunks(ids):
+                query = select(s.c.repository_id, s.c.digest).where(
+                    s.c.repository_id.in_(chunk), s.c.status.in_(("ACTIVE", "COMPLETE"))
+                )
+                out.update((r[0], r[1]) for r in conn.execute(query))
+        return out
 
     def request_scan(
         self,
@@ -188,26 +192,24 @@ class ScanStore:
             )
 
     def touch_completed(
-        self, platform_digests: Iterable[str], source_updated_at: float | None
+        self, images: Iterable[tuple[int, str]], source_updated_at: float | None
     ) -> None:
-        """Mark images holding ``platform_digests`` as re-evaluated now."""
-        digests = sorted(set(platform_digests))
-        now = self._clock()
+        """Mark images (repository id, digest) as re-evaluated now."""
+        rows = [{"r": r, "d": d} for r, d in sorted(set(images))]
+        if not rows:
+            return
+        s = st.scan_images
         with self.engine.begin() as conn:
-            for chunk in _chunks(digests):
-                pairs = select(
-                    st.scan_image_platforms.c.repository_id,
-                    st.scan_image_platforms.c.digest,
-                ).where(st.scan_image_platforms.c.platform_digest.in_(chunk))
-                conn.execute(
-                    update(st.scan_images)
-                    .where(
-                        tuple_(
-                            st.scan_images.c.repository_id, st.scan_images.c.digest
-                        ).in_(pairs)
-                    )
-                    .values(completed_at=now, source_updated_at=source_updated_at)
+            conn.execute(
+                update(s)
+                .where(
+                    s.c.repository_id == bindparam("r"), s.c.digest == bindparam("d")
                 )
+                .values(
+                    completed_at=self._clock(), source_updated_at=source_updated_at
+                ),
+                rows,
+            )
 
     def link_platforms(
         self, repository_id: int, digest: str, platforms: Sequence[tuple[str, str]]
@@ -365,78 +367,11 @@ class ScanStore:
 
     # -- findings -----------------------------------------------------------
 
-    def apply_findings(
-        self,
-        results: dict[str, dict[int, dict[str, dict[str, Any]]]],
-        scope: dict[str, Iterable[int]],
-        packages: dict[int, Package],
-    ) -> list[FindingChange]:
-        """Make the findings of each platform image's ``scope`` packages equal
-        ``results`` (platform -> package id -> vulnerability -> record).
-
-        A finding seen again is refreshed; a new one is opened (or a closed
-        one re-opened); one no longer found is closed. Returns what changed.
-        """
-        now = self._clock()
-        batch = _Batch(now)
-        changes: list[FindingChange] = []
-        with self.engine.begin() as conn:
-            current = _current_findings(conn, scope)
-            for digest, package_ids in scope.items():
-                change = batch.diff(
-                    digest,
-                    set(package_ids),
-                    results.get(digest, {}),
-                    current.get(digest, {}),
-                    packages,
-                )
-                if change.new or change.resolved:
-                    changes.append(change)
-            batch.write(conn)
-        return changes
-
     def findings(
-        self,
-        platform_digests: Sequence[str],
-        *,
-        include_closed: bool = False,
+        self, platform_digests: Sequence[str], *, include_closed: bool = False
     ) -> list[StoredFinding]:
         """The findings of these platform images, highest priority first."""
-        f, ip, pk = st.scan_findings, st.scan_inventory_packages, st.scan_packages
-        query = (
-            select(f, pk.c.package, ip.c.locations)
-            .join(pk, pk.c.id == f.c.package_id)
-            .join(
-                ip,
-                and_(
-                    ip.c.platform_digest == f.c.platform_digest,
-                    ip.c.package_id == f.c.package_id,
-                ),
-            )
-            .where(f.c.platform_digest.in_(list(platform_digests)))
-            .order_by(
-                f.c.status,
-                f.c.priority.desc(),
-                f.c.vulnerability_id,
-                f.c.package_id,
-            )
-        )
-        if not include_closed:
-            query = query.where(f.c.status == "ACTIVE")
-        with self.engine.connect() as conn:
-            return [_stored_finding(row) for row in conn.execute(query)]
-
-    def severity_counts(self, platform_digests: Sequence[str]) -> dict[str, int]:
-        f = st.scan_findings
-        query = (
-            select(f.c.severity, func.count())
-            .where(
-                f.c.platform_digest.in_(list(platform_digests)), f.c.status == "ACTIVE"
-            )
-            .group_by(f.c.severity)
-        )
-        with self.engine.connect() as conn:
-            return {sev: int(n) for sev, n in conn.execute(query)}
+        return self.results.findings(platform_digests, include_closed=include_closed)
 
 
 # -- helpers -----------------------------------------------------------------
@@ -566,148 +501,3 @@ def _with_locations(package_text: str, locations: str) -> Package:
         {"layer_digest": layer, "path": path} for layer, path in json.loads(locations)
     ]
     return Package.from_json(doc)
-
-
-def _current_findings(
-    conn: Any, scope: dict[str, Iterable[int]]
-) -> dict[str, dict[tuple[int, str], Any]]:
-    """Stored findings of the scope's packages only (not whole images)."""
-    f = st.scan_findings
-    out: dict[str, dict[tuple[int, str], Any]] = {}
-    package_ids = sorted({pid for ids in scope.values() for pid in ids})
-    for chunk in _chunks(package_ids):
-        query = select(
-            f.c.platform_digest, f.c.package_id, f.c.vulnerability_id, f.c.status
-        ).where(f.c.package_id.in_(chunk))
-        for row in conn.execute(query):
-            if row.platform_digest not in scope:
-                continue
-            out.setdefault(row.platform_digest, {})[
-                (row.package_id, row.vulnerability_id)
-            ] = row.status
-    return out
-
-
-class _Batch:
-    """Finding writes of one apply, sent as a few executemany statements."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-        self.inserts: list[dict[str, Any]] = []
-        self.reopens: list[dict[str, Any]] = []
-        self.refreshes: list[dict[str, Any]] = []
-        self.closes: list[dict[str, Any]] = []
-
-    def diff(
-        self,
-        digest: str,
-        package_ids: set[int],
-        wanted: dict[int, dict[str, dict[str, Any]]],
-        current: dict[tuple[int, str], str],
-        packages: dict[int, Package],
-    ) -> FindingChange:
-        """Queue the writes that make one image's findings ``wanted``."""
-        new, resolved = [], []
-        target = {
-            (pid, vid): rec for pid, recs in wanted.items() for vid, rec in recs.items()
-        }
-        for key, record in target.items():
-            state = current.get(key)
-            row = {"d": digest, "p": key[0], "v": key[1], **_finding_fields(record)}
-            if state is None:
-                self.inserts.append(row)
-            elif state != "ACTIVE":
-                self.reopens.append(row)
-            else:
-                self.refreshes.append(row)
-                continue
-            new.append(_label(key, packages))
-        for key, state in current.items():
-            if key[0] in package_ids and key not in target and state == "ACTIVE":
-                self.closes.append({"d": digest, "p": key[0], "v": key[1]})
-                resolved.append(_label(key, packages))
-        return FindingChange(digest, tuple(new), tuple(resolved))
-
-    def write(self, conn: Any) -> None:
-        f, now = st.scan_findings, self.now
-        if self.inserts:
-            conn.execute(insert(f), [_insert_row(r, now) for r in self.inserts])
-        fields = {
-            "severity": bindparam("severity"),
-            "fixable": bindparam("fixable"),
-            "exploited": bindparam("exploited"),
-            "priority": bindparam("priority"),
-            "record": bindparam("record"),
-            "last_observed_at": now,
-        }
-        if self.reopens:
-            reopen = {
-                **fields,
-                "status": "ACTIVE",
-                "closed_at": None,
-                "updated_at": now,
-            }
-            conn.execute(_by_key(f).values(**reopen), self.reopens)
-        if self.refreshes:
-            conn.execute(_by_key(f).values(**fields), self.refreshes)
-        if self.closes:
-            closed = {"status": "CLOSED", "closed_at": now, "updated_at": now}
-            conn.execute(_by_key(f).values(**closed), self.closes)
-
-
-def _by_key(f: Any) -> Any:
-    return update(f).where(
-        f.c.platform_digest == bindparam("d"),
-        f.c.package_id == bindparam("p"),
-        f.c.vulnerability_id == bindparam("v"),
-    )
-
-
-def _insert_row(row: dict[str, Any], now: float) -> dict[str, Any]:
-    return {
-        "platform_digest": row["d"],
-        "package_id": row["p"],
-        "vulnerability_id": row["v"],
-        "status": "ACTIVE",
-        "first_observed_at": now,
-        "last_observed_at": now,
-        "updated_at": now,
-        "closed_at": None,
-        **{k: v for k, v in row.items() if k not in ("d", "p", "v")},
-    }
-
-
-def _label(key: tuple[int, str], packages: dict[int, Package]) -> tuple[str, str, str]:
-    package = packages.get(key[0])
-    if package is None:
-        return key[1], "", ""
-    return key[1], package.name, package.version
-
-
-def _finding_fields(record: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "severity": record["severity"],
-        "fixable": int(bool(record["fixedVersions"])),
-        "exploited": int(
-            record["kev"] is not None or record["exploitation"] == "active"
-        ),
-        "priority": float(record["priority"]),
-        "record": json.dumps(record, separators=(",", ":")),
-    }
-
-
-def _stored_finding(row: Any) -> StoredFinding:
-    return StoredFinding(
-        platform_digest=row.platform_digest,
-        package=_with_locations(row.package, row.locations),
-        vulnerability_id=row.vulnerability_id,
-        severity=row.severity,
-        status=row.status,
-        fixable=bool(row.fixable),
-        exploited=bool(row.exploited),
-        first_observed_at=row.first_observed_at,
-        last_observed_at=row.last_observed_at,
-        updated_at=row.updated_at,
-        closed_at=row.closed_at,
-        record=json.loads(row.record),
-    )

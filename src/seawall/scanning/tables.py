@@ -14,8 +14,11 @@
     scan_package_keys    (ecosystem, name) keys each package is matched by;
                          continuous scanning finds affected images through it
     scan_inventory_packages  which packages an inventory holds, with where
+    scan_package_findings  what the advisory data says of one package: one
+                         row per (package, vulnerability), current or not,
+                         with the finding record; shared by every holder
     scan_findings        one row per (platform image, package, vulnerability):
-                         ACTIVE or CLOSED, first/last observed, the record
+                         ACTIVE or CLOSED, when first observed and closed
 
 Timestamps are epoch seconds. Inventories and findings are keyed by the
 platform image digest, so an image pushed to two repositories is catalogued
@@ -120,21 +123,30 @@ scan_inventory_packages = Table(
 )
 Index("ix_scan_inventory_packages_package", scan_inventory_packages.c.package_id)
 
+scan_package_findings = Table(
+    "scan_package_findings",
+    metadata,
+    Column("package_id", Integer, primary_key=True),
+    Column("vulnerability_id", String(128), primary_key=True),
+    # 1 while the advisory data says the package is affected, else 0
+    Column("current", Integer, nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("fixable", Integer, nullable=False, server_default="0"),
+    Column("exploited", Integer, nullable=False, server_default="0"),
+    Column("priority", Float, nullable=False, server_default="0"),
+    Column("evaluated_at", Float, nullable=False),
+    Column("record", Text, nullable=False),
+)
+
 scan_findings = Table(
     "scan_findings",
     metadata,
     Column("platform_digest", String(200), primary_key=True),
     Column("package_id", Integer, primary_key=True),
     Column("vulnerability_id", String(128), primary_key=True),
-    Column("severity", String(16), nullable=False),
     Column("status", String(16), nullable=False),  # ACTIVE | CLOSED
-    Column("fixable", Integer, nullable=False, server_default="0"),
-    Column("exploited", Integer, nullable=False, server_default="0"),
-    Column("priority", Float, nullable=False, server_default="0"),
     Column("first_observed_at", Float, nullable=False),
-    Column("last_observed_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Column("closed_at", Float, nullable=True),
-    Column("record", Text, nullable=False),
 )
 Index("ix_scan_findings_package", scan_findings.c.package_id, scan_findings.c.status)

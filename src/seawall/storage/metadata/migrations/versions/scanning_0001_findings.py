@@ -96,20 +96,26 @@ def _inventory_tables() -> None:
 
 def _findings_table() -> None:
     op.create_table(
+        "scan_package_findings",
+        sa.Column("package_id", sa.Integer, primary_key=True),
+        sa.Column("vulnerability_id", sa.String(128), primary_key=True),
+        sa.Column("current", sa.Integer, nullable=False),
+        sa.Column("severity", sa.String(16), nullable=False),
+        sa.Column("fixable", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("exploited", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("priority", sa.Float, nullable=False, server_default="0"),
+        sa.Column("evaluated_at", sa.Float, nullable=False),
+        sa.Column("record", sa.Text, nullable=False),
+    )
+    op.create_table(
         "scan_findings",
         sa.Column("platform_digest", sa.String(200), primary_key=True),
         sa.Column("package_id", sa.Integer, primary_key=True),
         sa.Column("vulnerability_id", sa.String(128), primary_key=True),
-        sa.Column("severity", sa.String(16), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("fixable", sa.Integer, nullable=False, server_default="0"),
-        sa.Column("exploited", sa.Integer, nullable=False, server_default="0"),
-        sa.Column("priority", sa.Float, nullable=False, server_default="0"),
         sa.Column("first_observed_at", sa.Float, nullable=False),
-        sa.Column("last_observed_at", sa.Float, nullable=False),
         sa.Column("updated_at", sa.Float, nullable=False),
         sa.Column("closed_at", sa.Float, nullable=True),
-        sa.Column("record", sa.Text, nullable=False),
     )
     op.create_index(
         "ix_scan_findings_package", "scan_findings", ["package_id", "status"]
@@ -119,6 +125,7 @@ def _findings_table() -> None:
 def downgrade() -> None:
     for table in (
         "scan_findings",
+        "scan_package_findings",
         "scan_inventory_packages",
         "scan_package_keys",
         "scan_packages",
