@@ -54,6 +54,9 @@ def _fail(exc: SeawallError) -> click.ClickException:
 @click.group("db")
 def db() -> None:
     """Manage the vulnerability advisory database."""
+    from seawall.logging import configure
+
+    configure("warning")  # progress is the bar; logs go to stderr
 
 
 @db.command("import")
