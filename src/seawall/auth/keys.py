@@ -200,7 +200,7 @@ class AccessKeyStore:
             select(func.count())
             .select_from(schema.access_keys)
             .where(schema.access_keys.c.principal_id == principal_id)
-        ).scalar()
+        ).scalar_one()
         if count >= MAX_KEYS_PER_PRINCIPAL:
             raise Conflict(
                 f"failed to create an access key for {name}: it already "

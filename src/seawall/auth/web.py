@@ -322,9 +322,7 @@ async def _audit_events(request: Request, auth: AuthServices) -> Response:
             principal=params.get("principal"),
             repository=params.get("repository"),
             event_name=params.get("eventName"),
-            limit=int(params.get("limit") or 100)
-            if (params.get("limit") or "100").isdigit()
-            else 100,
+            limit=_limit_param(params.get("limit")),
         )
 
     try:
@@ -333,6 +331,15 @@ async def _audit_events(request: Request, auth: AuthServices) -> Response:
         exc.headers = {"WWW-Authenticate": 'Basic realm="seawall"'}  # type: ignore[attr-defined]
         raise
     return JSONResponse({"events": events})
+
+
+def _limit_param(value: str | None) -> int:
+    """A page size of 1 to 10 000 (100 when absent); InvalidInput otherwise."""
+    if not value:
+        return 100
+    if not value.isdigit() or not 1 <= int(value) <= 10_000:
+        raise InvalidInput(f"invalid limit {value!r}: 1 to 10000")
+    return int(value)
 
 
 def _time_param(value: str | None) -> float | None:
