@@ -35,7 +35,7 @@ from tests.live import LiveServer
 pytestmark = pytest.mark.integration
 
 MARKER = b"SEAWALL-AT-REST-MARKER-5d1e0c"
-CHUNK = 64 * 1024
+CHUNK = 256 * 1024  # the default encryption_chunk_size
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,7 @@ def assert_no_marker(root: Path) -> int:
 def test_no_plaintext_anywhere_under_data_dir(
     server: LiveServer, client: httpx.Client
 ) -> None:
-    layer = (MARKER + os.urandom(200)) * 2000  # ~450 KiB, many chunks
+    layer = (MARKER + os.urandom(200)) * 5000  # ~1.1 MiB, several chunks
     config = json.dumps(
         {"os": "linux", "architecture": "amd64", "note": MARKER.decode()}
     ).encode()

@@ -200,6 +200,23 @@ class ChunkOpener:
                 f"failed to open chunk {index}: content does not authenticate"
             ) from exc
 
+    def open_into(
+        self, record: bytes | memoryview, index: int, last: bool, out: memoryview
+    ) -> int:
+        """Open a record into ``out``; the number of plaintext bytes written."""
+        length = len(record) - OVERHEAD
+        if length < 0:
+            raise IntegrityError(f"failed to open chunk {index}: it is truncated")
+        nonce = bytes(record[:NONCE_SIZE])
+        aad = chunk_aad(self._prefix, index, last)
+        try:
+            self._aead.decrypt_into(nonce, record[NONCE_SIZE:], aad, out[:length])
+        except InvalidTag as exc:
+            raise IntegrityError(
+                f"failed to open chunk {index}: content does not authenticate"
+            ) from exc
+        return length
+
 
 def records(pieces: Iterable[bytes], record_size: int, count: int) -> Iterator[bytes]:
     """Regroup a byte stream into ``count`` records of ``record_size`` bytes.

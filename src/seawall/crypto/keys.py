@@ -4,13 +4,16 @@ Keys are symmetric (``SYMMETRIC_DEFAULT``) and only ever wrap and unwrap data
 keys; their material is 32 random bytes per version, stored wrapped under a
 key derived from the root key. Rotation adds a version and makes it current;
 data keys wrapped under older versions are re-wrapped in the background
-(:meth:`KeyManager.rewrap_pending`), content is never re-encrypted.
+(``crypto/rewrap.py``), content is never re-encrypted.
 
 A key is referenced by id (a UUID), key ARN
 (``arn:aws:kms:<region>:<account>:key/<id>``), alias name (``alias/...``) or
 alias ARN. States: ``Enabled``, ``Disabled``, ``PendingDeletion`` (a waiting
 period of 7 to 30 days, cancellable) and Seawall's tombstone ``Deleted``
 (material destroyed: what it sealed is gone for good).
+
+TODO(seawall): automatic yearly rotation (KMS EnableKeyRotation) is not
+offered yet; rotation is on demand only.
 """
 
 from __future__ import annotations
@@ -382,15 +385,15 @@ class KeyManager:
         self, key_id: str, data_key: bytes, context: bytes, action: str
     ) -> WrappedKey:
         """Seal ``data_key`` under the key's current version, bound to ``context``."""
-        key = self.require_enabled(key_id, action)
-        material = self._version_material(key.key_id, key.current_version)
+        version = self._usable_version(key_id, action)
+        material = self._version_material(key_id, version)
         nonce = os.urandom(_NONCE)
         blob = nonce + AESGCM(material).encrypt(nonce, data_key, context)
-        return WrappedKey(key.key_id, key.current_version, blob)
+        return WrappedKey(key_id, version, blob)
 
     def unwrap(self, wrapped: WrappedKey, context: bytes, action: str) -> bytes:
         """The data key; KeyUnavailable unless Enabled, IntegrityError if altered."""
-        self.require_enabled(wrapped.key_id, action)
+        self._usable_version(wrapped.key_id, action)
         material = self._version_material(wrapped.key_id, wrapped.version)
         blob = wrapped.blob
         try:
@@ -406,6 +409,20 @@ class KeyManager:
         return self.wrap(wrapped.key_id, data_key, context, "re-wrap data key")
 
     # -- internals --------------------------------------------------------
+
+    def _usable_version(self, key_id: str, action: str) -> int:
+        """The current version of an Enabled key (one query: the hot path)."""
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                sa.select(crypto_keys.c.state, crypto_keys.c.current_version).where(
+                    crypto_keys.c.key_id == key_id
+                )
+            ).first()
+        if row is None:
+            raise KeyNotFound(f"invalid key reference {key_id!r}: no such key")
+        if row.state != ENABLED:
+            raise KeyUnavailable(action, self.arn(key_id), row.state)
+        return int(row.current_version)
 
     def _verify_root_key(self) -> None:
         with self._engine.begin() as conn:

@@ -77,7 +77,7 @@ class EncryptedUploadStore:
         engine: Engine,
         *,
         key_id: str,
-        chunk_size: int = 64 * 1024,
+        chunk_size: int = 256 * 1024,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.inner = inner
