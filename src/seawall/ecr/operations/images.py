@@ -33,6 +33,7 @@ from seawall.oci.reference import validate_tag
 from seawall.storage.registry import StoredManifest
 
 _NOT_FOUND_REASON = "Requested image not found"
+PULL_RECORD_INTERVAL = 60.0
 
 
 class _Failure(Exception):
@@ -255,7 +256,7 @@ def _get_image(
             f"Requested image not found with the accepted media types; it is "
             f"stored as {stored.media_type}",
         )
-    ctx.services.registry.record_pull(name, stored.digest)
+    _record_pull(ctx, stored)
     out_id = {"imageDigest": str(stored.digest)}
     if "imageTag" in image_id:
         out_id["imageTag"] = image_id["imageTag"]
@@ -266,6 +267,18 @@ def _get_image(
         "imageManifest": raw.decode("utf-8"),
         "imageManifestMediaType": stored.media_type,
     }
+
+
+def _record_pull(ctx: EcrContext, stored: StoredManifest) -> None:
+    """Refresh lastRecordedPullTime, at most once a minute per image.
+
+    ECR itself refreshes it about once a day; a write per pull would make
+    every busy image a hot row.
+    """
+    now = ctx.now().timestamp()
+    last = stored.last_pulled_at
+    if last is None or now - last >= PULL_RECORD_INTERVAL:
+        ctx.services.registry.record_pull(stored.repository, stored.digest)
 
 
 # -- BatchDeleteImage ---------------------------------------------------------
