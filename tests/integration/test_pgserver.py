@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+
 from tests.pgserver import create_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
