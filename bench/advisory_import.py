@@ -14,6 +14,8 @@ own prebuilt database, which must be downloaded from the internet.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -27,19 +29,24 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_VULNDATA = REPO.parent / "shared" / "vulndata"
 
 
-def parse_only(root: Path) -> tuple[float, int]:
-    """Seconds to read and parse every file, and the record count."""
-    started = time.perf_counter()
+def parse_only(root: Path) -> tuple[float, float, int]:
+    """Wall and CPU seconds to read and parse every file, and the record count."""
+    started, cpu = time.perf_counter(), time.process_time()
     found = plan(root)
     count = sum(
         1 for fmt, files in found.by_format.items() for _ in records(fmt, files, None)
     )
-    return time.perf_counter() - started, count
+    return time.perf_counter() - started, time.process_time() - cpu, count
 
 
-def seawall_import(root: Path, db: Path) -> float:
-    """Seconds for ``seawall db import ROOT --db DB``."""
-    started = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def seawall_import(root: Path, db: Path) -> tuple[float, float]:
+    """Wall and CPU seconds for ``seawall db import ROOT --db DB``."""
+    started, cpu = time.perf_counter(), _children_cpu()
     subprocess.run(
         [
             str(REPO / ".venv/bin/seawall"),
@@ -53,7 +60,7 @@ def seawall_import(root: Path, db: Path) -> float:
         check=True,
         capture_output=True,
     )
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _children_cpu() - cpu
 
 
 def main() -> None:
@@ -61,7 +68,9 @@ def main() -> None:
     parser.add_argument("--vulndata", type=Path, default=DEFAULT_VULNDATA)
     parser.add_argument("--runs", type=int, default=1)
     args = parser.parse_args()
-    first, again, floor = [], [], []
+    first: list[tuple[float, float]] = []
+    again: list[tuple[float, float]] = []
+    floor: list[tuple[float, float]] = []
     count = size = 0
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
@@ -69,15 +78,22 @@ def main() -> None:
             first.append(seawall_import(args.vulndata, db))
             again.append(seawall_import(args.vulndata, db))
             size = db.stat().st_size
-        seconds, count = parse_only(args.vulndata)
-        floor.append(seconds)
-    f, a, p = (statistics.median(x) for x in (first, again, floor))
+        wall, cpu, count = parse_only(args.vulndata)
+        floor.append((wall, cpu))
+    rows = [
+        ("parse every file, no database (floor)", floor),
+        ("`seawall db import` into an empty database", first),
+        ("`seawall db import` again, nothing changed", again),
+    ]
+    base = statistics.median(w for w, _ in floor)
     print(f"records: {count}; database: {size / 2**20:.1f} MiB; runs: {args.runs}")
-    print("| measure | seconds | / parse-only floor |")
-    print("|---|---|---|")
-    print(f"| parse every file, no database (floor) | {p:.1f} | 1.00 |")
-    print(f"| `seawall db import` into an empty database | {f:.1f} | {f / p:.2f} |")
-    print(f"| `seawall db import` again, nothing changed | {a:.1f} | {a / p:.2f} |")
+    print("| measure | wall s | CPU s | wall / parse-only floor |")
+    print("|---|---|---|---|")
+    for label, samples in rows:
+        wall = statistics.median(w for w, _ in samples)
+        cpu = statistics.median(c for _, c in samples)
+        print(f"| {label} | {wall:.1f} | {cpu:.1f} | {wall / base:.2f} |")
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":
