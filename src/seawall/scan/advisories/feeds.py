@@ -84,6 +84,27 @@ DEFAULT_FEEDS: tuple[FeedSource, ...] = (
     FeedSource(
         "epss", "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz", "epss"
     ),
+    *(
+        FeedSource(f"eol-{p}", f"https://endoflife.date/api/{p}.json", "eol")
+        for p in (
+            "debian",
+            "ubuntu",
+            "alpine-linux",
+            "almalinux",
+            "rocky-linux",
+            "rhel",
+            "python",
+            "nodejs",
+            "go",
+            "ruby",
+            "php",
+            "postgresql",
+            "django",
+            "eclipse-temurin",
+            "log4j",
+            "spring-framework",
+        )
+    ),
 )
 
 

@@ -584,6 +584,11 @@ class _FeedWriter:
     def _add_enrichment(self, record: Record) -> None:
         table, row, where = _enrichment_row(record)
         if isinstance(record, EolCycle):
+            # Sources complement each other (product pages carry `latest`,
+            # release-data may not): keep known fields the new row lacks.
+            known = self.conn.execute(select(table).where(*where)).first()
+            if known is not None:
+                row = {k: v or getattr(known, k) for k, v in row.items()}
             self.conn.execute(delete(table).where(*where))
             self.conn.execute(insert(table), [row])
         else:

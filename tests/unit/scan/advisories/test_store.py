@@ -145,3 +145,18 @@ def test_failed_import_rolls_back_the_feed(
         import_path(store, folder, fmt="osv")
     assert store.counts()["advisories"] == 0
     assert store.feeds() == []
+
+
+def test_eol_sources_complement_each_other(store: AdvisoryStore) -> None:
+    from seawall.scan.advisories.model import EolCycle
+
+    store.import_records(
+        "eol", "eol", [EolCycle("python", "3.9", "2025-10-31", latest="3.9.24")]
+    )
+    store.import_records(
+        "eol",
+        "eol",
+        [EolCycle("python", "3.9", "2025-10-31", release_date="2020-10-05")],
+    )
+    (cycle,) = store.eol_cycles("python")
+    assert (cycle.latest, cycle.release_date) == ("3.9.24", "2020-10-05")

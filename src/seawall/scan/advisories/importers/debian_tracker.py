@@ -55,6 +55,8 @@ class DebianTrackerImporter:
         )
 
     def parse(self, name: str, data: bytes) -> Iterator[Advisory]:
+        # TODO(seawall): the full tracker JSON is about 80 MB and is parsed in
+        # one piece; a streaming parser would bound memory on small hosts.
         doc = load_json(name, data)
         by_cve: dict[str, list[Affected]] = {}
         summaries: dict[str, str] = {}

@@ -35,7 +35,8 @@ class EolImporter:
         )
 
     def parse(self, name: str, data: bytes) -> Iterator[EolCycle]:
-        product = name.rsplit("/", 1)[-1].split(".", 1)[0].lower()
+        # "debian.json", "products/debian.md", or a download "eol-debian--debian.json"
+        product = name.rsplit("/", 1)[-1].rsplit("--", 1)[-1].split(".", 1)[0].lower()
         if name.lower().endswith(".md"):
             yield from _front_matter(name, product, data)
             return
