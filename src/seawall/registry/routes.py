@@ -21,7 +21,13 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from seawall.errors import NameInvalid, RangeInvalid, SizeInvalid, UploadInvalid
+from seawall.errors import (
+    ManifestUnknown,
+    NameInvalid,
+    RangeInvalid,
+    SizeInvalid,
+    UploadInvalid,
+)
 from seawall.events import RegistryEvent
 from seawall.logging import get_logger
 from seawall.oci import mediatypes as mt
@@ -29,6 +35,7 @@ from seawall.oci.digest import Digest
 from seawall.oci.reference import is_digest_reference, validate_name
 from seawall.registry import guard as actions
 from seawall.registry.context import RegistryContext
+from seawall.storage.registry import RegistryStore, StoredManifest
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -154,17 +161,30 @@ def _json(
 # -- manifests -----------------------------------------------------------
 
 
-def _accepts(request: Request, media_type: str) -> bool:
-    """Whether the client's Accept header admits ``media_type``.
+def _accepts(accept: str, media_type: str) -> bool:
+    """Whether the client's Accept header (joined) admits ``media_type``.
 
     Docker types are always served (clients that predate OCI ask for them);
     OCI types only when accepted or when the client states no preference.
     """
-    accept = ",".join(request.headers.getlist("accept"))
     if not accept or media_type not in (mt.OCI_MANIFEST, mt.OCI_INDEX):
         return True
     offered = {part.split(";")[0].strip() for part in accept.split(",")}
     return media_type in offered or "*/*" in offered or "application/*" in offered
+
+
+def _fetch_manifest(
+    store: RegistryStore, name: str, reference: str, accept: str, head: bool
+) -> tuple[StoredManifest, bytes]:
+    """The manifest if ``accept`` admits it, its pull recorded: one thread hop."""
+    stored, raw = store.get_manifest(name, reference)
+    if not _accepts(accept, stored.media_type):
+        raise ManifestUnknown(
+            f"manifest unknown: {stored.media_type} is not in the Accept header"
+        )
+    if not head:
+        store.record_pull(name, stored.digest)
+    return stored, raw
 
 
 async def get_manifest(request: Request) -> Response:
@@ -172,16 +192,9 @@ async def get_manifest(request: Request) -> Response:
     reference = request.path_params["reference"]
     head = request.method == "HEAD"
     await _authorize(request, name, actions.PULL)
-    ctx = _ctx(request)
-    stored, raw = await _run(ctx.store.get_manifest, name, reference)
-    if not _accepts(request, stored.media_type):
-        from seawall.errors import ManifestUnknown
-
-        raise ManifestUnknown(
-            f"manifest unknown: {stored.media_type} is not in the Accept header"
-        )
-    if not head:
-        await _run(ctx.store.record_pull, name, stored.digest)
+    accept = ",".join(request.headers.getlist("accept"))
+    store = _ctx(request).store
+    stored, raw = await _run(_fetch_manifest, store, name, reference, accept, head)
     headers = {
         "Docker-Content-Digest": str(stored.digest),
         "Content-Length": str(len(raw)),
