@@ -109,18 +109,34 @@ def test_invalid_parameters_name_the_field(ecr: Any, kwargs: dict, field: str) -
 
 
 def test_missing_repository_and_foreign_registry(ecr: Any) -> None:
-    for kwargs in (
-        {"repositoryNames": ["does-not-exist"]},
-        {"repositoryNames": ["create/app"], "registryId": "123456789012"},
-    ):
-        with pytest.raises(ClientError) as info:
-            ecr.describe_repositories(**kwargs)
-        assert _code(info) in (
+    cases = [
+        (
+            lambda: ecr.describe_repositories(repositoryNames=["does-not-exist"]),
             "RepositoryNotFoundException",
+        ),
+        (
+            lambda: ecr.describe_repositories(registryId="123456789012"),
             "InvalidParameterException",
-        )
-    with pytest.raises(ecr.exceptions.RepositoryNotFoundException):
+        ),
+        (
+            lambda: ecr.list_images(repositoryName="does-not-exist"),
+            "RepositoryNotFoundException",
+        ),
+        (
+            lambda: ecr.list_images(
+                repositoryName="create/app", registryId="123456789012"
+            ),
+            "RepositoryNotFoundException",
+        ),
+    ]
+    for call, code in cases:
+        with pytest.raises(ClientError) as info:
+            call()
+        assert _code(info) == code
+    message = "The repository with name 'does-not-exist' does not exist"
+    with pytest.raises(ClientError) as info:
         ecr.list_images(repositoryName="does-not-exist")
+    assert info.value.response["Error"]["Message"].startswith(message)
 
 
 def test_describe_repositories_paginator(ecr: Any) -> None:
