@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from seawall.scan.advisories.eol import EolStatus, eol_statuses
+from seawall.scan.advisories.eol import EolStatus, eol_statuses, support_ended
 from seawall.scan.advisories.model import (
     Advisory,
     EpssScore,
@@ -63,6 +63,9 @@ _VERDICT_ORDER = (
     Status.NO_DSA,
     Status.UNDETERMINED,
     Status.AFFECTED,
+)
+_UNFIXED = frozenset(
+    {Status.AFFECTED, Status.NO_DSA, Status.DEFERRED, Status.UNDETERMINED}
 )
 _OS_ECOSYSTEMS = frozenset(
     {
@@ -419,6 +422,10 @@ def scan_inventory(
     result = match_packages(store, inventory.packages, only)
     cves = {i for m in result.matches for i in _ids_of(m)}
     findings = build_findings(result.matches, Enrichment.load(store, cves))
+    ended = support_ended(store, inventory.packages, today)
+    if ended:
+        findings = sort_findings(_end_of_support(f, ended) for f in findings)
+    eol = eol_statuses(store, inventory.distro, inventory.packages, today)
     distro = inventory.distro
     return ScanResult(
         image=inventory.image,
@@ -427,11 +434,27 @@ def scan_inventory(
         distro=f"{distro.id} {distro.version_id}" if distro else "",
         packages=len(inventory.packages),
         findings=tuple(findings),
-        eol=tuple(eol_statuses(store, distro, inventory.packages, today)),
+        eol=tuple(eol + list(ended.values())),
         unsupported=tuple(sorted({p.ecosystem for p in result.unsupported})),
         warnings=tuple(_coverage_warnings(store, inventory)),
         database=_database_info(store),
     )
+
+
+def _end_of_support(finding: Finding, ended: dict[Package, EolStatus]) -> Finding:
+    """An unfixed finding in a package out of security support: end-of-life."""
+    from dataclasses import replace
+
+    status = ended.get(finding.package)
+    if status is None or finding.fix_state not in _UNFIXED:
+        return finding
+    note = f"security support ended {status.eol}"
+    updated = replace(
+        finding,
+        fix_state=Status.END_OF_LIFE,
+        note=f"{finding.note}; {note}" if finding.note else note,
+    )
+    return _with_priority(updated)
 
 
 def _ids_of(match: Match) -> list[str]:

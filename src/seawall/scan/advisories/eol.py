@@ -138,3 +138,43 @@ def _runtime_product(package: Package) -> str | None:
         ):
             return product
     return None
+
+
+def support_ended(
+    store: AdvisoryStore, packages: Iterable[Package], today: date
+) -> dict[Package, EolStatus]:
+    """Debian packages whose security support ended early (per
+    debian-security-support), keyed by package."""
+    from seawall.scan.advisories.importers.debian_support import PRODUCT
+    from seawall.scan.matchers.names import split_ecosystem
+
+    tables: dict[str, list[EolCycle]] = {}
+    out: dict[Package, EolStatus] = {}
+    for package in packages:
+        if package.ecosystem != "Debian" or not package.distro:
+            continue
+        release = split_ecosystem(package.distro)[1]
+        if release not in tables:
+            tables[release] = store.eol_cycles(f"{PRODUCT}:{release}")
+        entry = _support_entry(tables[release], package.source_name or package.name)
+        if entry is not None and _ended(entry, today):
+            out[package] = EolStatus(
+                package.name,
+                PRODUCT,
+                release,
+                package.version,
+                entry.eol,
+                True,
+                entry.latest,
+            )
+    return out
+
+
+def _support_entry(entries: list[EolCycle], name: str) -> EolCycle | None:
+    for entry in entries:
+        pattern = entry.cycle
+        if pattern == name:
+            return entry
+        if any(c in pattern for c in "*[]+?") and re.fullmatch(pattern, name):
+            return entry
+    return None

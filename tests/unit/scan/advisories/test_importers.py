@@ -284,3 +284,13 @@ def test_source_file_reads_zip_member(vulndata: Path) -> None:
     member = plan(archive).by_format["wolfi-advisories"][0]
     assert isinstance(member, SourceFile)
     assert member.read().startswith(b"schema-version")
+
+
+def test_debian_security_support_lists(vulndata: Path) -> None:
+    records = parse(
+        vulndata / "native/debian-security-support/security-support-ended.deb12"
+    )
+    by_name = {r.cycle: r for r in records if isinstance(r, EolCycle)}
+    assert by_name["wolfssl"].product == "debian-security-support:12"
+    assert by_name["wolfssl"].eol == "2026-06-12"
+    assert "php-horde.*" in by_name

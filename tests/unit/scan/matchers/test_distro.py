@@ -211,3 +211,28 @@ def test_vulndata_has_no_bookworm_path(tmp_path: Path) -> None:
         require_vulndata() / "native/debian-security-tracker/data/DSA/list"
     ).read_text()
     assert "[bookworm]" not in listing
+
+
+def test_debian_security_support_ended(tmp_path: Path) -> None:
+    from datetime import date
+
+    from seawall.scan.findings import scan_inventory
+    from seawall.scan.inventory import Distro, Inventory
+
+    root = require_vulndata()
+    store = store_with(
+        tmp_path,
+        DATA / "debian-bookworm-tracker.json",
+        root / "native/debian-security-support/security-support-ended.deb12",
+    )
+    mbedtls = deb("libmbedcrypto7", "2.28.3-1", "mbedtls")
+    inventory = Inventory("x", "", "linux/amd64", Distro("debian", "12"), (mbedtls,))
+    before = scan_inventory(store, inventory, date(2026, 6, 1))
+    after = scan_inventory(store, inventory, date(2026, 12, 3))
+    assert before.findings[0].fix_state == "affected"
+    (finding,) = after.findings
+    assert finding.fix_state == "end-of-life"
+    assert finding.note == "security support ended 2026-06-12"
+    support = [e for e in after.eol if e.product == "debian-security-support"]
+    assert support[0].subject == "libmbedcrypto7"
+    assert support[0].latest == "2.16.9-0.1+deb11u4"

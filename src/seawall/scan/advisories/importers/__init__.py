@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from seawall.scan.advisories.importers.debian_support import DebianSupportImporter
 from seawall.scan.advisories.importers.debian_tracker import DebianTrackerImporter
 from seawall.scan.advisories.importers.eol import EolImporter
 from seawall.scan.advisories.importers.epss import EpssImporter
@@ -17,14 +18,15 @@ from seawall.scan.advisories.importers.vulnrichment import VulnrichmentImporter
 from seawall.scan.advisories.importers.wolfi_advisories import WolfiAdvisoriesImporter
 
 # TODO(seawall): the Debian tracker's text lists (data/DSA/list, data/DLA/list),
-# Ubuntu's CVE tracker text and debian-security-support are not read; the
-# tracker JSON and Ubuntu's OSV carry the same verdicts in structured form.
+# Ubuntu's CVE tracker text and debian-security-support's "limited" list are
+# not read; the tracker JSON and Ubuntu's OSV carry the same verdicts.
 IMPORTERS: tuple[Importer, ...] = (
     KevImporter(),
     VulnrichmentImporter(),
     EpssImporter(),
     EolImporter(),
     DebianTrackerImporter(),
+    DebianSupportImporter(),
     NodejsWgImporter(),
     WolfiAdvisoriesImporter(),
     SecdbImporter(),
