@@ -201,6 +201,14 @@ def test_customer_key_round_trip_disable_and_enable(
     assert failed.returncode != 0
     # skopeo shows only the status of a failed blob fetch; the body names the key.
     assert "503" in failed.stderr
+    manifest_url = f"{server.url}/v2/enc/team/manifests/v1"
+    deadline = time.monotonic() + 10  # cached manifests recheck keys each second
+    manifest = httpx.get(manifest_url, auth=(ADMIN_KEY_ID, ADMIN_SECRET))
+    while manifest.status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        manifest = httpx.get(manifest_url, auth=(ADMIN_KEY_ID, ADMIN_SECRET))
+    assert manifest.status_code == 503
+    assert f"key {arn} is Disabled" in manifest.json()["errors"][0]["message"]
     layer = json.loads(layout_manifest(image_layout))["layers"][0]["digest"]
     response = httpx.get(
         f"{server.url}/v2/enc/team/blobs/{layer}",

@@ -12,6 +12,7 @@ across domains seals a fresh copy. :class:`KeyDomains` is the registry's
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -24,6 +25,8 @@ from seawall.storage.interfaces import BlobStore
 
 DEFAULT_DOMAIN = "default"
 AES256, KMS, KMS_DSSE = "AES256", "KMS", "KMS_DSSE"
+# Seconds a successful key check of a domain is trusted by ``check``.
+CHECK_TTL = 1.0
 
 
 class _Repository(Protocol):
@@ -59,6 +62,7 @@ class KeyDomains:
         self._chunk_size = chunk_size
         self._stores: dict[str, EncryptedBlobStore] = {}
         self._domains: dict[str, str] = {}
+        self._checked: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def configure(
@@ -100,6 +104,22 @@ class KeyDomains:
             with self._lock:
                 self._domains[ref] = domain
         return domain
+
+    def check(self, domain: str) -> None:
+        """KeyUnavailable unless the domain's key is Enabled.
+
+        For content served from a cache (manifests): a success is trusted
+        for :data:`CHECK_TTL` seconds, so disabling a key takes effect there
+        within that time; a failure is never cached.
+        """
+        now = time.monotonic()
+        with self._lock:
+            checked = self._checked.get(domain)
+        if checked is not None and now - checked < CHECK_TTL:
+            return
+        self.keys.usable_version(self.store(domain).key_id, "read manifest")
+        with self._lock:
+            self._checked[domain] = now
 
     def store(self, domain: str) -> EncryptedBlobStore:
         with self._lock:

@@ -385,7 +385,7 @@ class KeyManager:
         self, key_id: str, data_key: bytes, context: bytes, action: str
     ) -> WrappedKey:
         """Seal ``data_key`` under the key's current version, bound to ``context``."""
-        version = self._usable_version(key_id, action)
+        version = self.usable_version(key_id, action)
         material = self._version_material(key_id, version)
         nonce = os.urandom(_NONCE)
         blob = nonce + AESGCM(material).encrypt(nonce, data_key, context)
@@ -393,7 +393,7 @@ class KeyManager:
 
     def unwrap(self, wrapped: WrappedKey, context: bytes, action: str) -> bytes:
         """The data key; KeyUnavailable unless Enabled, IntegrityError if altered."""
-        self._usable_version(wrapped.key_id, action)
+        self.usable_version(wrapped.key_id, action)
         material = self._version_material(wrapped.key_id, wrapped.version)
         blob = wrapped.blob
         try:
@@ -410,8 +410,8 @@ class KeyManager:
 
     # -- internals --------------------------------------------------------
 
-    def _usable_version(self, key_id: str, action: str) -> int:
-        """The current version of an Enabled key (one query: the hot path)."""
+    def usable_version(self, key_id: str, action: str) -> int:
+        """The current version of an Enabled key, else KeyUnavailable (one query)."""
         with self._engine.connect() as conn:
             row = conn.execute(
                 sa.select(crypto_keys.c.state, crypto_keys.c.current_version).where(

@@ -97,6 +97,13 @@ class BlobStores(Protocol):
 
     def store(self, domain: str) -> BlobStore: ...
 
+    def check(self, domain: str) -> None:
+        """Raise (Unavailable) when the domain's content may not be served now.
+
+        Called before serving cached content, which skips the store's own
+        checks: a disabled key must fail cached manifests too.
+        """
+
 
 class SingleDomain:
     """Every repository shares one blob store."""
@@ -109,6 +116,9 @@ class SingleDomain:
 
     def store(self, domain: str) -> BlobStore:
         return self._store
+
+    def check(self, domain: str) -> None:
+        return None
 
 
 class _ManifestCache:
@@ -738,6 +748,8 @@ class RegistryStore:
         if raw is None:
             raw = b"".join(store.read(digest))
             self._manifests.put(key, raw)
+        else:
+            self.blobs.check(domain)
         return raw
 
     @staticmethod
