@@ -433,6 +433,12 @@ def test_layer_upload_in_parts_and_download_url(ecr: Any) -> None:
     fetched = httpx.get(url["downloadUrl"])
     assert fetched.status_code == 200
     assert fetched.content == data
+    part = httpx.get(url["downloadUrl"], headers={"Range": "bytes=1000-1999"})
+    assert part.status_code == 206
+    assert part.content == data[1000:2000]
+    assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(data)}"
+    beyond = httpx.get(url["downloadUrl"], headers={"Range": f"bytes={len(data)}-"})
+    assert beyond.status_code == 416
     assert httpx.get(url["downloadUrl"][:-4] + "AAAA").status_code == 403
     with pytest.raises(ecr.exceptions.LayersNotFoundException):
         ecr.get_download_url_for_layer(

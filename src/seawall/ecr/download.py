@@ -80,8 +80,39 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+class RangeNotSatisfiable(ValueError):
+    """A Range header no byte of the blob satisfies (answered 416)."""
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """(first, last) of a single ``bytes=`` range within ``size``, else None.
+
+    Raises RangeNotSatisfiable for a range that cannot be served.
+    """
+    if not header or not header.startswith("bytes=") or "," in header:
+        return None
+    first_text, _, last_text = header.removeprefix("bytes=").strip().partition("-")
+    try:
+        if not first_text:  # a suffix: the last N bytes
+            length = int(last_text)
+            first, last = max(0, size - length), size - 1
+            valid = length > 0
+        else:
+            first = int(first_text)
+            last = min(int(last_text), size - 1) if last_text else size - 1
+            valid = first <= last and first < size
+    except ValueError as exc:
+        raise RangeNotSatisfiable(header) from exc
+    if not valid:
+        raise RangeNotSatisfiable(header)
+    return first, last
+
+
 def download_route(urls: DownloadUrls, registry: Any) -> Route:
-    """The GET route serving pre-signed URLs from ``registry`` (a RegistryStore)."""
+    """The GET route serving pre-signed URLs from ``registry`` (a RegistryStore).
+
+    Single byte ranges are honoured (206), as pre-signed object-store URLs do.
+    """
 
     async def download(request: Request) -> Response:
         found = urls.check(request.query_params.get("token", ""))
@@ -91,18 +122,34 @@ def download_route(urls: DownloadUrls, registry: Any) -> Route:
             )
         repository, digest = found
         try:
-            size, chunks = await run_in_threadpool(
-                registry.read_blob, repository, digest
+            size = await run_in_threadpool(registry.stat_blob, repository, digest)
+            wanted = parse_range(request.headers.get("range"), size)
+        except (BlobUnknown, NameUnknown):
+            return JSONResponse({"message": "failed to find the layer"}, 404)
+        except ValueError:
+            return Response(
+                status_code=416, headers={"Content-Range": f"bytes */{size}"}
+            )
+        first, last = wanted or (0, size - 1)
+        try:
+            _, chunks = await run_in_threadpool(
+                registry.read_blob, repository, digest, first, last - first + 1
             )
         except (BlobUnknown, NameUnknown, RangeInvalid):
             return JSONResponse({"message": "failed to find the layer"}, 404)
         headers = {
-            "Content-Length": str(size),
+            "Content-Length": str(max(0, last - first + 1)),
+            "Accept-Ranges": "bytes",
             "Docker-Content-Digest": str(digest),
             "Cache-Control": "private, max-age=0",
         }
+        if wanted is not None:
+            headers["Content-Range"] = f"bytes {first}-{last}/{size}"
         return StreamingResponse(
-            chunks, media_type="application/octet-stream", headers=headers
+            chunks,
+            status_code=206 if wanted is not None else 200,
+            media_type="application/octet-stream",
+            headers=headers,
         )
 
     return Route(PATH, download, methods=["GET"])

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from seawall.ecr.download import PATH, DownloadUrls
+import pytest
+
+from seawall.ecr.download import (
+    PATH,
+    DownloadUrls,
+    RangeNotSatisfiable,
+    parse_range,
+)
 
 DIGEST = "sha256:" + "ab" * 32
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
@@ -55,3 +62,28 @@ def test_token_expires() -> None:
     assert urls.check(token) is not None
     clock.now = NOW + timedelta(seconds=61)
     assert urls.check(token) is None
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, None),
+        ("bytes=0-9", (0, 9)),
+        ("bytes=5-", (5, 99)),
+        ("bytes=90-200", (90, 99)),
+        ("bytes=-10", (90, 99)),
+        ("bytes=-500", (0, 99)),
+        ("bytes=0-1,5-6", None),  # multiple ranges: the whole blob
+        ("items=0-1", None),
+    ],
+)
+def test_single_byte_ranges(
+    header: str | None, expected: tuple[int, int] | None
+) -> None:
+    assert parse_range(header, 100) == expected
+
+
+@pytest.mark.parametrize("header", ["bytes=100-", "bytes=9-3", "bytes=-0", "bytes=x-"])
+def test_unsatisfiable_ranges(header: str) -> None:
+    with pytest.raises(RangeNotSatisfiable):
+        parse_range(header, 100)
