@@ -52,8 +52,11 @@ def app_layer() -> Layer:
     layer = Layer()
     fzf = realcontent.debian_package("fzf") / "usr/bin/fzf"
     layer.host_file(fzf, "/usr/bin/fzf")
-    lang3 = Path("/usr/share/java/commons-lang3.jar")
-    guava = Path("/usr/share/java/guava.jar")
+    lang3 = (
+        realcontent.debian_package("libcommons-lang3-java")
+        / "usr/share/java/commons-lang3.jar"
+    )
+    guava = realcontent.debian_package("libguava-java") / "usr/share/java/guava.jar"
     layer.file("/opt/app/lib/commons-lang3-3.12.0.jar", lang3.read_bytes())
     layer.file("/opt/app/webapp.war", war_of([guava]))
     return layer

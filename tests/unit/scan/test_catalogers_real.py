@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from seawall.scan.inventory import Inventory, Package
 from tests.unit.scan import realcontent
 from tests.unit.scan.conftest import scan
@@ -59,15 +61,28 @@ def test_dpkg_source_packages_match_dpkg_query(debian_inventory: Inventory) -> N
     assert libc.purl.startswith("pkg:deb/debian/libc6@")
 
 
+def _first_license(name: str) -> str | None:
+    path = Path(f"/usr/share/doc/{name}/copyright")
+    if not path.is_file() or not path.read_text(errors="replace").startswith("Format:"):
+        return None
+    for line in path.read_text(errors="replace").splitlines():
+        value = line.removeprefix("License:").strip()
+        if line.startswith("License:") and value.replace("-", "").isalnum():
+            return value
+    return None
+
+
 def test_dpkg_licenses_from_machine_readable_copyright(
     debian_inventory: Inventory,
 ) -> None:
-    libyaml = next(p for p in debian_inventory.packages if p.name == "libyaml-0-2")
-    assert "Expat" in libyaml.licenses
-    with_licenses = [
-        p for p in debian_inventory.packages if p.type == "deb" and p.licenses
-    ]
-    assert len(with_licenses) > 300
+    debs = [p for p in debian_inventory.packages if p.type == "deb"]
+    checked = 0
+    for package in debs:
+        expected = _first_license(package.name)
+        if expected:
+            assert expected in package.licenses, package.name
+            checked += 1
+    assert checked > 50
 
 
 def test_python_packages_from_wheels_and_sdist(debian_inventory: Inventory) -> None:
@@ -87,15 +102,29 @@ def test_python_packages_from_wheels_and_sdist(debian_inventory: Inventory) -> N
     assert python[("pyyaml", "5.3")].metadata["name"] == "PyYAML"
 
 
+def _debian_python_files() -> dict[str, str]:
+    """METADATA/PKG-INFO path -> the Debian package that installed it (host)."""
+    owned = {}
+    for listing in Path("/var/lib/dpkg/info").glob("*.list"):
+        for line in listing.read_text(errors="replace").splitlines():
+            if line.startswith("/usr/lib/python3/dist-packages/") and line.endswith(
+                (".dist-info/METADATA", ".egg-info/PKG-INFO")
+            ):
+                owned[line] = listing.stem.split(":")[0]
+    return owned
+
+
 def test_debian_python_files_are_attributed_to_the_deb(
     debian_inventory: Inventory,
 ) -> None:
+    owned = _debian_python_files()
+    if not owned:
+        pytest.skip("no Debian Python package is installed on this host")
     python = _of(debian_inventory, "python")
-    # Debian's PyYAML 6.0 (python3-yaml) is not reported a second time.
-    assert ("pyyaml", "6.0") not in python
     assert all(p.locations[0].path.startswith("/usr/local") for p in python.values())
-    owner = next(p for p in debian_inventory.packages if p.name == "python3-yaml")
-    assert "pkg:pypi/pyyaml@6.0" in owner.metadata["languagePackages"]
+    debs = {p.name: p for p in debian_inventory.packages if p.type == "deb"}
+    for owner in set(owned.values()):
+        assert debs[owner].metadata["languagePackages"], owner
 
 
 def test_npm_installed_nested_and_lockfile(debian_inventory: Inventory) -> None:
@@ -152,14 +181,25 @@ def test_every_package_has_purl_layer_and_path(debian_inventory: Inventory) -> N
 
 
 def test_owned_file_replaced_after_install_is_not_attributed(tmp_path: Path) -> None:
-    meta = Path("/usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA")
+    owned = {
+        path: deb
+        for path, deb in _debian_python_files().items()
+        if path.endswith("METADATA")
+        and Path(f"/var/lib/dpkg/info/{deb}.md5sums").is_file()
+    }
+    if not owned:
+        pytest.skip("no Debian Python package with md5sums on this host")
+    path, deb = sorted(owned.items())[0]
     info = Path("/var/lib/dpkg/info")
-    base = Layer().host_file(Path("/var/lib/dpkg/status")).host_file(meta)
-    base.host_file(info / "python3-yaml.list").host_file(info / "python3-yaml.md5sums")
+    base = Layer().host_file(Path("/var/lib/dpkg/status")).host_file(Path(path))
+    base.host_file(info / f"{deb}.list").host_file(info / f"{deb}.md5sums")
     upgraded = Layer().file(
-        str(meta), b"Metadata-Version: 2.1\nName: PyYAML\nVersion: 6.0\n"
+        path, b"Metadata-Version: 2.1\nName: Replaced\nVersion: 9.9\n"
     )
-    for layers, expected in [([base], set()), ([base, upgraded], {("pyyaml", "6.0")})]:
+    for layers, expected in [
+        ([base], set()),
+        ([base, upgraded], {("replaced", "9.9")}),
+    ]:
         root = build_layout(tmp_path / str(len(layers)), layers)
         python = _of(scan(f"oci-dir:{root}"), "python")
         assert set(python) == expected

@@ -48,8 +48,9 @@ def test_spdx_is_valid_2_3(debian_inventory: Inventory, tmp_path: Path) -> None:
     }
     assert "pkg:pypi/django@2.2" in refs
     assert len(doc["packages"]) == len(debian_inventory.packages) + 1
-    libyaml = next(p for p in doc["packages"] if p["name"] == "libyaml-0-2")
-    assert "MIT" in libyaml["licenseDeclared"] or "Expat" in str(libyaml)
+    declared = [p.get("licenseDeclared") for p in doc["packages"]]
+    assert "MIT" in declared  # lodash's: a valid SPDX id is kept as declared
+    assert "NOASSERTION" in declared
 
 
 def test_native_json_and_table(debian_inventory: Inventory) -> None:

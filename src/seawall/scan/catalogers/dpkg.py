@@ -27,7 +27,7 @@ _LICENSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+_-]*$")
 
 class DpkgCataloger:
     name = "dpkg"
-    version = 2
+    version = 3
 
     def want(self, path: str, mode: int, size: int) -> int:
         if path == STATUS or (
@@ -41,7 +41,7 @@ class DpkgCataloger:
             and path.endswith("/copyright")
             and path.count("/") == 5
         ):
-            return WANT_FILE if size < 1024 * 1024 else WANT_NONE
+            return WANT_FILE if size < 8 * 1024 * 1024 else WANT_NONE
         return WANT_NONE
 
     def catalog(self, layer: LayerView) -> list[Entry]:
