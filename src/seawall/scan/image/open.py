@@ -81,8 +81,10 @@ def _registry(
         raise InvalidInput(f"invalid image {spec!r}: no registry host")
     local = ref.host.rsplit(":", 1)[0] in _LOCAL_HOSTS or ref.host in _LOCAL_HOSTS
     scheme = "http" if local else "https"
+    # Docker Hub's API lives on another host than its name.
+    host = "registry-1.docker.io" if ref.host == "docker.io" else ref.host
     source = RegistrySource(
-        f"{scheme}://{ref.host}",
+        f"{scheme}://{host}",
         ref.repository,
         client or httpx.Client(timeout=60.0),
         max_manifest_bytes=limits.max_manifest_bytes,
