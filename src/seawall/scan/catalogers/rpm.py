@@ -64,6 +64,8 @@ class RpmCataloger:
 
 def _blobs(layer: LayerView, item: LayerFile) -> Iterator[bytes]:
     if item.path.endswith(".sqlite"):
+        # TODO(seawall): a non-checkpointed rpmdb.sqlite-wal beside the database
+        # is ignored; images ship checkpointed databases, so none was seen yet.
         with tempfile.NamedTemporaryFile(dir=layer.tmpdir, suffix=".sqlite") as copy:
             copy.write(item.read())
             copy.flush()
