@@ -24,7 +24,6 @@ from collections import Counter
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
-
 from tests.unit.scan import realcontent
 from tests.unit.scan.conftest import SYFT_BINARY, app_layer
 from tests.unit.scan.ocibuild import Layer, build_layout
@@ -32,8 +31,19 @@ from tests.unit.scan.ocibuild import Layer, build_layout
 REPO = Path(__file__).resolve().parents[1]
 SEAWALL = REPO / ".venv" / "bin" / "seawall"
 # Types both tools catalog; Syft's "binary" classifier has no Seawall peer.
-SHARED = {"deb", "rpm", "apk", "python", "npm", "go-module", "java-archive",
-          "gem", "php-composer", "dotnet", "rust-crate"}
+SHARED = {
+    "deb",
+    "rpm",
+    "apk",
+    "python",
+    "npm",
+    "go-module",
+    "java-archive",
+    "gem",
+    "php-composer",
+    "dotnet",
+    "rust-crate",
+}
 
 
 def build_images(out: Path) -> dict[str, Path]:
@@ -47,7 +57,9 @@ def build_images(out: Path) -> dict[str, Path]:
     usr = Layer()
     usr.host_tree(Path("/usr/bin"), "/usr/bin")
     usr.host_tree(Path("/usr/share/java"), "/usr/share/java")
-    usr.host_tree(Path("/usr/lib/python3/dist-packages"), "/usr/lib/python3/dist-packages")
+    usr.host_tree(
+        Path("/usr/lib/python3/dist-packages"), "/usr/lib/python3/dist-packages"
+    )
     usr.host_tree(Path("/usr/lib/node_modules"), "/usr/lib/node_modules")
     images["debian-usr"] = build_layout(out / "debian-usr", [base, usr])
     rpms = realcontent.rpm_databases()
@@ -59,24 +71,40 @@ def build_images(out: Path) -> dict[str, Path]:
     return images
 
 
-def run_seawall(layout: Path, out: Path) -> float:
+def _measure(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Wall seconds and peak resident memory (MiB) of one command."""
     start = time.perf_counter()
-    subprocess.run(
-        [str(SEAWALL), "sbom", f"oci-dir:{layout}", "-o", "json", "--no-cache", "-q",
-         "--file", str(out)],
-        check=True,
+    process = subprocess.Popen(args, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{args[0]} failed with {process.returncode}")
+    return elapsed, usage.ru_maxrss // 1024
+
+
+def run_seawall(layout: Path, out: Path) -> tuple[float, int]:
+    return _measure(
+        [
+            str(SEAWALL),
+            "sbom",
+            f"oci-dir:{layout}",
+            "-o",
+            "json",
+            "--no-cache",
+            "-q",
+            "--file",
+            str(out),
+        ]
     )
-    return time.perf_counter() - start
 
 
-def run_syft(layout: Path, out: Path) -> float:
+def run_syft(layout: Path, out: Path) -> tuple[float, int]:
     env = {**os.environ, "SYFT_CHECK_FOR_APP_UPDATE": "false"}
-    start = time.perf_counter()
-    subprocess.run(
+    return _measure(
         [str(SYFT_BINARY), "scan", f"oci-dir:{layout}", "-o", f"syft-json={out}", "-q"],
-        check=True, env=env,
+        env,
     )
-    return time.perf_counter() - start
 
 
 def _norm(kind: str, name: str) -> str:
@@ -89,7 +117,9 @@ def _norm(kind: str, name: str) -> str:
 
 def seawall_set(path: Path) -> set[tuple[str, str, str]]:
     doc = json.loads(path.read_text())
-    return {(p["type"], _norm(p["type"], p["name"]), p["version"]) for p in doc["packages"]}
+    return {
+        (p["type"], _norm(p["type"], p["name"]), p["version"]) for p in doc["packages"]
+    }
 
 
 def seawall_attributed(path: Path) -> set[tuple[str, str, str]]:
@@ -119,11 +149,15 @@ def syft_set(path: Path) -> set[tuple[str, str, str]]:
 
 
 def compare(name: str, layout: Path, out: Path, runs: int) -> dict[str, object]:
-    seawall_times, syft_times = [], []
+    seawall_times, syft_times, seawall_rss, syft_rss = [], [], [], []
     ours, theirs = out / f"{name}.seawall.json", out / f"{name}.syft.json"
     for _ in range(runs):
-        syft_times.append(run_syft(layout, theirs))
-        seawall_times.append(run_seawall(layout, ours))
+        seconds, rss = run_syft(layout, theirs)
+        syft_times.append(seconds)
+        syft_rss.append(rss)
+        seconds, rss = run_seawall(layout, ours)
+        seawall_times.append(seconds)
+        seawall_rss.append(rss)
     mine, peer = seawall_set(ours), syft_set(theirs)
     attributed = seawall_attributed(ours)
     missing = peer - mine
@@ -146,6 +180,8 @@ def compare(name: str, layout: Path, out: Path, runs: int) -> dict[str, object]:
         "seawall_seconds": statistics.median(seawall_times),
         "syft_seconds": statistics.median(syft_times),
         "time_ratio": statistics.median(seawall_times) / statistics.median(syft_times),
+        "seawall_peak_mib": max(seawall_rss),
+        "syft_peak_mib": max(syft_rss),
     }
 
 
@@ -166,15 +202,15 @@ def _by_type(
 def markdown(results: list[dict[str, object]]) -> str:
     lines = [
         "| image | syft pkgs | seawall pkgs | coverage of syft (raw) | "
-        "seawall s | syft s | time ratio |",
-        "|---|---|---|---|---|---|---|",
+        "seawall s | syft s | time ratio | seawall MiB | syft MiB |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['image']} | {r['syft_packages']} | {r['seawall_packages']} | "
             f"{r['coverage']:.1%} ({r['coverage_raw']:.1%}) | "
             f"{r['seawall_seconds']:.2f} | {r['syft_seconds']:.2f} | "
-            f"{r['time_ratio']:.2f} |"
+            f"{r['time_ratio']:.2f} | {r['seawall_peak_mib']} | {r['syft_peak_mib']} |"
         )
     return "\n".join(lines)
 
@@ -193,10 +229,20 @@ def main() -> None:
             continue
         result = compare(name, layout, args.out, args.runs)
         results.append(result)
-        print(name, json.dumps({k: v for k, v in result.items() if k not in ("missing", "extra")}),
-              file=sys.stderr)
-        print("  missing:", Counter(m[0] for m in result["missing"]),  # type: ignore[union-attr]
-              "extra:", Counter(m[0] for m in result["extra"]), file=sys.stderr)  # type: ignore[union-attr]
+        print(
+            name,
+            json.dumps(
+                {k: v for k, v in result.items() if k not in ("missing", "extra")}
+            ),
+            file=sys.stderr,
+        )
+        print(
+            "  missing:",
+            Counter(m[0] for m in result["missing"]),  # type: ignore[union-attr]
+            "extra:",
+            Counter(m[0] for m in result["extra"]),
+            file=sys.stderr,
+        )  # type: ignore[union-attr]
     (args.out / "report.json").write_text(json.dumps(results, indent=2))
     print(markdown(results))
 
