@@ -9,6 +9,7 @@ symlinks are recorded; unsafe entries are skipped with a reason.
 
 from __future__ import annotations
 
+import io
 import shutil
 import tarfile
 import tempfile
@@ -56,8 +57,6 @@ class LayerFile:
     def open(self) -> BinaryIO:
         """A seekable stream over the content, positioned at 0."""
         if self.data is not None:
-            import io
-
             return io.BytesIO(self.data)
         assert self.spool is not None
         self.spool.seek(0)
