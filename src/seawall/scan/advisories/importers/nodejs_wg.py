@@ -40,6 +40,9 @@ class NodejsWgImporter:
             yield _core(name, stem, doc)
 
 
+# TODO(seawall): about 300 npm records carry no CVE (e.g. NSWG-ECO-516, lodash
+# 4.17.15-4.17.18); with no shared id they cannot merge with the GHSA record of
+# the same flaw and may show as a second finding.
 def _npm(name: str, stem: str, doc: dict[str, Any]) -> Advisory:
     affected = Affected(
         ecosystem="npm",
