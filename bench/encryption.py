@@ -61,48 +61,39 @@ def _record(samples: Samples, measure: str, name: str, value: float) -> None:
     samples.setdefault(measure, {}).setdefault(name, []).append(value)
 
 
-def _rate(size: int, action: object, *args: object) -> float:
-    started = time.perf_counter()
-    action(*args)  # type: ignore[operator]
-    return size / 1e6 / (time.perf_counter() - started)
-
-
 def blob_round(
     target: Target, size: int, seed: int, chunk: int, samples: Samples
 ) -> None:
-    """Push monolithic, pull, push chunked: MB/s of each into ``samples``."""
-    client = Client(target.base_url)
+    """Push monolithic, pull, push chunked: MB/s of each into ``samples``.
+
+    Digests are computed before any request (an idle keep-alive connection
+    would be closed by the server meanwhile), and each step has its own
+    connection.
+    """
     repo = f"bench/enc-{seed}"
-    try:
-        mono, chunked = Payload(size, 2 * seed), Payload(size, 2 * seed + 1)
-        with PeakRss(target.pid) as rss:
-            _record(
-                samples,
-                "push monolithic",
-                target.name,
-                _rate(size, client.push_monolithic, repo, mono, mono.digest()),
-            )
-        _record(samples, "rss", target.name, rss.peak / MIB)
-        _record(
-            samples,
-            "pull",
-            target.name,
-            _rate(size, _pull, client, repo, mono.digest(), size),
-        )
-        _record(
-            samples,
-            "push chunked",
-            target.name,
-            _rate(size, client.push_chunked, repo, chunked, chunked.digest(), chunk),
-        )
-    finally:
-        client.close()
-
-
-def _pull(client: Client, repo: str, digest: str, size: int) -> None:
-    got = client.pull(repo, digest)
+    mono, chunked = Payload(size, 2 * seed), Payload(size, 2 * seed + 1)
+    mono_digest, chunked_digest = mono.digest(), chunked.digest()
+    with PeakRss(target.pid) as rss:
+        took, _ = _call(target, "push_monolithic", repo, mono, mono_digest)
+    _record(samples, "push monolithic", target.name, size / 1e6 / took)
+    _record(samples, "rss", target.name, rss.peak / MIB)
+    took, got = _call(target, "pull", repo, mono_digest)
     if got != size:
         raise RuntimeError(f"failed: pulled {got} of {size} bytes")
+    _record(samples, "pull", target.name, size / 1e6 / took)
+    took, _ = _call(target, "push_chunked", repo, chunked, chunked_digest, chunk)
+    _record(samples, "push chunked", target.name, size / 1e6 / took)
+
+
+def _call(target: Target, method: str, *args: object) -> tuple[float, object]:
+    """Seconds one client call took on a fresh connection, and its result."""
+    client = Client(target.base_url)
+    try:
+        started = time.perf_counter()
+        result = getattr(client, method)(*args)
+        return time.perf_counter() - started, result
+    finally:
+        client.close()
 
 
 @dataclass(frozen=True)
