@@ -73,11 +73,13 @@ def ecr_client(
     key_id: str = ADMIN_KEY_ID,
     secret: str = ADMIN_SECRET,
     region: str = REGION,
+    verify: str | None = None,
 ) -> Any:
     """A boto3 ECR client for ``server`` with response checking on."""
     client = boto3.client(
         "ecr",
         endpoint_url=server.url,
+        verify=verify,
         region_name=region,
         aws_access_key_id=key_id,
         aws_secret_access_key=secret,
