@@ -64,8 +64,9 @@ class Notifier:
         if not changes:
             return 0
         by_platform = {c.platform_digest: c for c in changes}
+        known = {i.platform_digest for i in images or ()}
         holders = list(images or ()) + self._scans.images_holding(
-            d for d in by_platform if d not in {i.platform_digest for i in images or ()}
+            d for d in by_platform if d not in known
         )
         listed_images: dict[str, list[dict[str, Any]]] = {}
         for image in holders:
@@ -88,8 +89,14 @@ class Notifier:
         return len(listed_images)
 
     def _emit(self, repository: str, detail: dict[str, Any]) -> None:
+        # The audit record names images and vulnerability ids only; the
+        # webhook body carries the packages too.
         summary = [
-            {k: v for k, v in image.items() if k != "platformDigest"}
+            {
+                "imageDigest": image["imageDigest"],
+                "new": [f["vulnerabilityId"] for f in image["newFindings"]],
+                "resolved": [f["vulnerabilityId"] for f in image["resolvedFindings"]],
+            }
             for image in detail["images"]
         ]
         self._events.emit(
