@@ -109,7 +109,12 @@ def scan(
 ) -> None:
     """Scan TARGET for known vulnerabilities: an SBOM file (Seawall inventory
     JSON, CycloneDX or SPDX JSON) or an image (oci-dir:PATH,
-    docker-archive:PATH, registry://HOST/REPO:TAG)."""
+    docker-archive:PATH, registry://HOST/REPO:TAG).
+
+    \b
+    Exit codes: 0 no finding at or above --fail-on; 1 at least one;
+    2 invalid usage or input; 3 the scan could not run.
+    """
     from seawall.logging import configure
     from seawall.scan.findings import scan_inventory
     from seawall.scan.report import filter_result, gate, get_format
