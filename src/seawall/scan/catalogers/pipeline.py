@@ -50,29 +50,36 @@ def catalog_image(
     cache: LayerCache | None = None,
     progress: Progress | None = None,
 ) -> Inventory:
-    """The inventory of ``image``; bad layer content is reported, never raised."""
+    """The inventory of ``image``.
+
+    Bad layer content is reported in ``skipped``, never raised. Errors of the
+    source itself propagate: BlobUnknown, Unavailable, and IntegrityError for
+    a blob whose digest does not match (its results are then discarded).
+    """
     cache = cache or NoCache()
     progress = progress or _Silent()
-    results = []
     with tempfile.TemporaryDirectory(prefix="seawall-scan-") as tmp:
-        for index, layer in enumerate(image.layers):
-            progress.start_layer(index, layer)
-            key = cache_key(layer.diff_id, catalogers)
-            result = cache.get(key)
-            if result is None:
-                result = _read(
-                    source,
-                    layer,
-                    catalogers,
-                    limits,
-                    tmpdir=Path(tmp),
-                    progress=progress,
-                )
-                cache.put(key, result)
-            else:
-                progress.advance(layer.size)
-            results.append(result)
+        results = [
+            _layer_result(
+                source,
+                index,
+                layer,
+                catalogers,
+                limits,
+                cache=cache,
+                progress=progress,
+                tmpdir=Path(tmp),
+            )
+            for index, layer in enumerate(image.layers)
+        ]
     distro, packages = assemble(squash(results))
+    log.info(
+        "image cataloged",
+        image=name,
+        digest=image.manifest_digest,
+        platform=image.platform,
+        packages=len(packages),
+    )
     return Inventory(
         image=name,
         manifest_digest=image.manifest_digest,
@@ -82,6 +89,29 @@ def catalog_image(
         layers=tuple(layer.diff_id for layer in image.layers),
         skipped=tuple(s for r in results for s in r.skipped),
     )
+
+
+def _layer_result(
+    source: ImageSource,
+    index: int,
+    layer: LayerRef,
+    catalogers: list[Cataloger],
+    limits: ScanLimits,
+    *,
+    cache: LayerCache,
+    progress: Progress,
+    tmpdir: Path,
+) -> LayerResult:
+    """One layer's result, from the cache or by reading the layer."""
+    progress.start_layer(index, layer)
+    key = cache_key(layer.diff_id, catalogers)
+    result = cache.get(key)
+    if result is not None:
+        progress.advance(layer.size)
+        return result
+    result = _read(source, layer, catalogers, limits, tmpdir=tmpdir, progress=progress)
+    cache.put(key, result)
+    return result
 
 
 def squash(results: list[LayerResult]) -> list[Entry]:
