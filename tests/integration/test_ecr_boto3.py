@@ -695,12 +695,20 @@ def test_unsigned_and_unknown_requests(server: LiveServer) -> None:
     assert unsigned.status_code == 403
     assert unsigned.json()["__type"] == "MissingAuthenticationTokenException"
     assert unsigned.headers["x-amzn-RequestId"] == unsigned.headers["x-request-id"]
-    unknown = httpx.post(
+    for operation in ("Nothing", "StartReplicationBackfill"):
+        request = _signed_post(server, operation, {})
+        unknown = httpx.post(
+            request.url, content=request.body, headers=dict(request.headers.items())
+        )
+        assert unknown.status_code == 400
+        assert unknown.json()["__type"] == "UnknownOperationException"
+    too_big = httpx.post(
         server.url + "/",
-        content=b"{}",
-        headers={**headers, "X-Amz-Target": "Nope.Nothing"},
+        content=b" " * (33 * 1024 * 1024),
+        headers={**headers, "Authorization": "AWS4-HMAC-SHA256 x"},
     )
-    assert unknown.json()["__type"] == "UnknownOperationException"
+    assert too_big.status_code == 413
+    assert too_big.json()["__type"] == "RequestEntityTooLargeException"
     for body in (b"{not json", b"[]"):
         request = _signed_post(server, "DescribeRepositories", body)
         answer = httpx.post(

@@ -248,14 +248,19 @@ def _condition_context(ctx: EcrContext) -> dict[str, Any]:
 
 
 async def _read(request: Request, request_id: str) -> _Call:
+    # Refuse before reading a body nobody signed, or one too large to take.
+    if "authorization" not in request.headers:
+        raise EcrError(
+            "MissingAuthenticationTokenException", "Missing Authentication Token"
+        )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _too_large()
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY_BYTES:
-            raise EcrError(
-                "RequestEntityTooLargeException",
-                f"invalid request: body larger than {MAX_BODY_BYTES} bytes",
-            )
+            raise _too_large()
     headers: dict[str, list[str]] = {}
     for key, value in request.headers.items():
         headers.setdefault(key.lower(), []).append(value)
@@ -280,6 +285,13 @@ async def _read(request: Request, request_id: str) -> _Call:
         scheme=request.url.scheme,
         source_ip=client.host if client else "",
         request_id=request_id,
+    )
+
+
+def _too_large() -> EcrError:
+    return EcrError(
+        "RequestEntityTooLargeException",
+        f"invalid request: body larger than {MAX_BODY_BYTES} bytes",
     )
 
 
