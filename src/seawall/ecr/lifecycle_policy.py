@@ -8,7 +8,8 @@ The rules checked are ECR's (../shared/specs/INTERFACES.md §3):
   ``tagPrefixList`` (at most four ``*`` per pattern); other statuses take
   neither;
 - ``countUnit`` (``days``) goes with the ``since*`` count types only;
-- the ``any`` rule has the highest priority within its storage class;
+- within a storage class: the ``any`` rule has the highest priority, at most
+  one rule selects untagged images, and no tag prefix is in two rules;
 - ``sinceImagePulled`` only drives ``transition``;
   ``sinceImageTransitioned`` needs ``storageClass: archive`` and ``expire``;
   ``transition`` needs ``targetStorageClass: archive``.
@@ -228,19 +229,42 @@ def _check_priorities(rules: list[dict[str, Any]]) -> None:
     if duplicates:
         raise _fail(f"rulePriority {duplicates[0]} is used by more than one rule")
     # Rules on archived images form their own sequence (storage classes are
-    # evaluated separately), so "any" must come last within its class.
+    # evaluated separately); the checks below hold within each class.
     for storage in _STORAGE:
         same = [
             rule
             for rule in rules
             if rule["selection"].get("storageClass", "standard") == storage
         ]
-        highest = max((rule["rulePriority"] for rule in same), default=0)
-        for rule in same:
-            if rule["selection"]["tagStatus"] == "any" and (
-                rule["rulePriority"] != highest
-            ):
+        _check_any_is_last(same)
+        _check_distinct_selections(same, storage)
+
+
+def _check_any_is_last(rules: list[dict[str, Any]]) -> None:
+    highest = max((rule["rulePriority"] for rule in rules), default=0)
+    for rule in rules:
+        if rule["selection"]["tagStatus"] == "any" and rule["rulePriority"] != highest:
+            raise _fail(
+                "a rule with tagStatus any must have the highest rulePriority "
+                f"(rule {rule['rulePriority']} is not)"
+            )
+
+
+def _check_distinct_selections(rules: list[dict[str, Any]], storage: str) -> None:
+    untagged = [
+        r["rulePriority"] for r in rules if r["selection"]["tagStatus"] == "untagged"
+    ]
+    if len(untagged) > 1:
+        raise _fail(
+            f"only one rule may select untagged {storage} images "
+            f"(rules {untagged[0]} and {untagged[1]} do)"
+        )
+    seen: dict[str, int] = {}
+    for rule in rules:
+        for prefix in rule["selection"].get("tagPrefixList", ()):
+            if prefix in seen:
                 raise _fail(
-                    "a rule with tagStatus any must have the highest rulePriority "
-                    f"(rule {rule['rulePriority']} is not)"
+                    f"tag prefix {prefix!r} is selected by rules {seen[prefix]} "
+                    f"and {rule['rulePriority']}; prefixes must be distinct"
                 )
+            seen[prefix] = rule["rulePriority"]
