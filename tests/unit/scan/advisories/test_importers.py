@@ -294,3 +294,22 @@ def test_debian_security_support_lists(vulndata: Path) -> None:
     assert by_name["wolfssl"].product == "debian-security-support:12"
     assert by_name["wolfssl"].eol == "2026-06-12"
     assert "php-horde.*" in by_name
+
+
+def test_debian_dsa_list(vulndata: Path) -> None:
+    path = vulndata / "native/debian-security-tracker/data/DSA/list"
+    records = list(
+        BY_FORMAT["debian-dsa-list"].parse("data/DSA/list", path.read_bytes())
+    )
+    dsa = one(records, "DSA-5380-1")
+    assert dsa.related == ("CVE-2023-1393",)
+    (affected,) = dsa.affected
+    assert (affected.release, affected.name, affected.fixed) == (
+        "11",
+        "xorg-server",
+        "2:1.20.11-1+deb11u6",
+    )
+    assert (
+        detect("data/DSA/list", path.read_bytes()[:4096])
+        is BY_FORMAT["debian-dsa-list"]
+    )

@@ -236,3 +236,14 @@ def test_debian_security_support_ended(tmp_path: Path) -> None:
     support = [e for e in after.eol if e.product == "debian-security-support"]
     assert support[0].subject == "libmbedcrypto7"
     assert support[0].latest == "2.16.9-0.1+deb11u4"
+
+
+def test_debian_11_from_the_dsa_list(tmp_path: Path) -> None:
+    root = require_vulndata()
+    store = store_with(tmp_path, root / "native/debian-security-tracker/data/DSA/list")
+    old = deb("xserver-common", "2:1.20.11-1+deb11u5", "xorg-server", release="11")
+    finding = scan(store, old)["xserver-common:CVE-2023-1393"]
+    assert finding.fixed_versions == ("2:1.20.11-1+deb11u6",)
+    assert finding.advisories == ("DSA-5380-1",)
+    new = deb("xserver-common", "2:1.20.11-1+deb11u6", "xorg-server", release="11")
+    assert "xserver-common:CVE-2023-1393" not in scan(store, new)

@@ -176,6 +176,7 @@ def test_full_import_of_vulndata(full_store: AdvisoryStore) -> None:
     _, seconds = full_database()
     feeds = {f.name: f for f in full_store.feeds()}
     assert set(feeds) == {
+        "debian-dsa-list",
         "debian-security-support",
         "debian-tracker",
         "eol",

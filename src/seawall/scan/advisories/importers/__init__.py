@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from seawall.scan.advisories.importers.debian_lists import DebianListImporter
 from seawall.scan.advisories.importers.debian_support import DebianSupportImporter
 from seawall.scan.advisories.importers.debian_tracker import DebianTrackerImporter
 from seawall.scan.advisories.importers.eol import EolImporter
@@ -17,9 +18,8 @@ from seawall.scan.advisories.importers.secdb import SecdbImporter
 from seawall.scan.advisories.importers.vulnrichment import VulnrichmentImporter
 from seawall.scan.advisories.importers.wolfi_advisories import WolfiAdvisoriesImporter
 
-# TODO(seawall): the Debian tracker's text lists (data/DSA/list, data/DLA/list),
-# Ubuntu's CVE tracker text and debian-security-support's "limited" list are
-# not read; the tracker JSON and Ubuntu's OSV carry the same verdicts.
+# TODO(seawall): Ubuntu's CVE tracker text and debian-security-support's
+# "limited" list are not read; Ubuntu's OSV carries the same verdicts.
 IMPORTERS: tuple[Importer, ...] = (
     KevImporter(),
     VulnrichmentImporter(),
@@ -27,6 +27,7 @@ IMPORTERS: tuple[Importer, ...] = (
     EolImporter(),
     DebianTrackerImporter(),
     DebianSupportImporter(),
+    DebianListImporter(),
     NodejsWgImporter(),
     WolfiAdvisoriesImporter(),
     SecdbImporter(),
