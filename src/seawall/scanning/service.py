@@ -131,17 +131,20 @@ class ScanningService:
     def start_scan(self, repository: str, digest: str) -> str:
         """Queue a manual scan; returns the status it starts with.
 
-        Raises ScanLimitExceeded when the image was scanned manually less
-        than ``manual_interval_seconds`` ago, UnsupportedImage for an
-        artifact that is not an image.
+        Under BASIC, an image is scanned at most once per
+        ``manual_interval_seconds`` (24 h, as ECR), the on-push scan
+        included: ScanLimitExceeded. UnsupportedImage for an artifact that
+        is not a container image.
         """
         repo = self.registry.get_repository(repository)
         stored, _ = self.registry.get_manifest(repository, digest)
         self._check_supported(repository, stored)
+        scan_type = self.scans.configuration().scan_type
         previous = self.scans.image_scan(repo.id, str(stored.digest))
         interval = self.options.manual_interval_seconds
         if (
-            previous is not None
+            scan_type == cfg.BASIC
+            and previous is not None
             and previous.last_manual_at is not None
             and self._clock() - previous.last_manual_at < interval
         ):
@@ -149,7 +152,6 @@ class ScanningService:
                 f"failed to start scan: the image was scanned less than "
                 f"{interval / 3600:g} hours ago"
             )
-        scan_type = self.scans.configuration().scan_type
         return self._queue(repository, str(stored.digest), scan_type, manual=True)
 
     def _queue(
@@ -165,7 +167,8 @@ class ScanningService:
             status=status,
             description=reason,
             scan_type=scan_type,
-            manual=manual,
+            # The basic-scan quota counts on-push scans too.
+            manual=manual or scan_type == cfg.BASIC,
         )
         self.queue.enqueue(
             SCAN_IMAGE,
