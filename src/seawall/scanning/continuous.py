@@ -48,6 +48,9 @@ def enqueue_rematch(queue: JobQueue, keys: Iterable[PackageKey]) -> list[int]:
     ]
 
 
+# TODO(seawall): enrichment-only imports (KEV, EPSS, vulnrichment) report no
+# changed packages, so exploitAvailable and priorities refresh only at the
+# next scan or re-match of a package; a CVE-keyed re-score would fix that.
 def handle_rematch(service: ScanningService, payload: dict[str, object]) -> None:
     """Job handler of ``scan.rematch``."""
     raw = payload.get("keys") or []

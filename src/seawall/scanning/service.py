@@ -326,6 +326,9 @@ class ScanningService:
         scope = {i.platform_digest: holders[i.platform_digest] for i in images}
         return self.scans.results.apply_deltas(deltas, scope, packages), images
 
+    # TODO(seawall): an image that regains eligibility (pulled after expiry)
+    # keeps its last findings until rescanned or touched by a later change;
+    # a pull could queue its reconciliation.
     def eligible(self, images: list[ImageRef]) -> list[ImageRef]:
         """The images continuous scanning still re-evaluates: in a
         continuously scanned repository, scanned, and pushed or pulled

@@ -72,7 +72,11 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
 
 
 class ScanStore:
-    """Configuration, image scans, stored inventories and findings."""
+    """Configuration, image scans, stored inventories and findings.
+
+    TODO(seawall): rows of deleted images (scan states, platform links) and
+    inventories no image holds any more are kept; GC should sweep them.
+    """
 
     def __init__(self, engine: Engine, clock: Clock = time.time) -> None:
         self.engine = engine
