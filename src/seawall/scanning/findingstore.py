@@ -285,50 +285,38 @@ def _upsert_package_rows(conn: Any, rows: list[dict[str, Any]]) -> None:
         conn.execute(stmt, list(chunk))
 
 
+# Image-level writes are the hot path of a re-match (tens of thousands of
+# rows): plain executemany at the driver, same SQL on SQLite and PostgreSQL.
+_OPEN_SQL = (
+    "INSERT INTO scan_findings (platform_digest, package_id, vulnerability_id,"
+    " status, first_observed_at, updated_at, closed_at)"
+    " VALUES ({p}, {p}, {p}, 'ACTIVE', {p}, {p}, NULL)"
+    " ON CONFLICT (platform_digest, package_id, vulnerability_id) DO UPDATE"
+    " SET status = 'ACTIVE', closed_at = NULL, updated_at = excluded.updated_at"
+    " WHERE scan_findings.status <> 'ACTIVE'"
+)
+_CLOSE_SQL = (
+    "UPDATE scan_findings SET status = 'CLOSED', closed_at = {p}, updated_at = {p}"
+    " WHERE platform_digest = {p} AND package_id = {p} AND vulnerability_id = {p}"
+    " AND status = 'ACTIVE'"
+)
+
+
+def _sql(conn: Any, template: str) -> str:
+    return template.format(p="?" if conn.dialect.name == "sqlite" else "%s")
+
+
 def _open(conn: Any, rows: list[dict[str, Any]], now: float) -> None:
     """Insert ACTIVE findings, or re-open closed ones (first seen kept)."""
-    from seawall.storage.metadata.sql import _insert
-
-    if not rows:
-        return
-    f = st.scan_findings
-    stmt = _insert(conn, f)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["platform_digest", "package_id", "vulnerability_id"],
-        set_={"status": "ACTIVE", "closed_at": None, "updated_at": now},
-        where=f.c.status != "ACTIVE",
-    )
-    values = [
-        {
-            "platform_digest": r["d"],
-            "package_id": r["p"],
-            "vulnerability_id": r["v"],
-            "status": "ACTIVE",
-            "first_observed_at": now,
-            "updated_at": now,
-            "closed_at": None,
-        }
-        for r in rows
-    ]
-    for chunk in _chunks(values, 2000):
-        conn.execute(stmt, list(chunk))
+    if rows:
+        values = [(r["d"], r["p"], r["v"], now, now) for r in rows]
+        conn.exec_driver_sql(_sql(conn, _OPEN_SQL), values)
 
 
 def _close(conn: Any, rows: list[dict[str, Any]], now: float) -> None:
-    if not rows:
-        return
-    f = st.scan_findings
-    conn.execute(
-        update(f)
-        .where(
-            f.c.platform_digest == bindparam("d"),
-            f.c.package_id == bindparam("p"),
-            f.c.vulnerability_id == bindparam("v"),
-            f.c.status == "ACTIVE",
-        )
-        .values(status="CLOSED", closed_at=now, updated_at=now),
-        rows,
-    )
+    if rows:
+        values = [(now, now, r["d"], r["p"], r["v"]) for r in rows]
+        conn.exec_driver_sql(_sql(conn, _CLOSE_SQL), values)
 
 
 def _label(pid: int, vid: str, packages: dict[int, Package]) -> tuple[str, str, str]:
