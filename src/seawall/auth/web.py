@@ -41,12 +41,14 @@ _MAX_FORM = 64 * 1024
 
 
 def request_info(request: Request) -> RequestInfo:
-    """The condition and audit facts of ``request``."""
+    """The condition and audit facts of ``request`` (read from the ASGI scope)."""
+    scope = request.scope
+    client = scope.get("client")
     return RequestInfo(
-        source_ip=request.client.host if request.client else "",
-        secure=request.url.scheme == "https",
+        source_ip=client[0] if client else "",
+        secure=scope.get("scheme") == "https",
         user_agent=request.headers.get("user-agent", "")[:256],
-        request_id=str(getattr(request.state, "request_id", "") or ""),
+        request_id=str(scope.get("state", {}).get("request_id", "") or ""),
     )
 
 
@@ -64,8 +66,8 @@ class PolicyGuard:
         """Authenticate and authorize, or raise with the right headers."""
         info = request_info(request)
         try:
-            credentials = parse_authorization(request.headers.get("authorization"))
-            args = (credentials, request.url.path, repository, actions, info)
+            header = request.headers.get("authorization")
+            args = (header, request.scope["path"], repository, actions, info)
             try:
                 # Warm caches decide in microseconds: no worker thread then.
                 with no_io():
@@ -86,13 +88,13 @@ class PolicyGuard:
 
     def _decide(
         self,
-        credentials: Any,
+        header: str | None,
         path: str,
         repository: str | None,
         actions: tuple[str, ...],
         info: RequestInfo,
     ) -> Principal:
-        principal = self._access.authenticate(credentials, info)
+        principal = self._access.authenticate_header(header, info)
         if repository is None and not actions:
             _require_login(principal, path)
         else:

@@ -436,3 +436,19 @@ def test_decisions_depend_on_the_source_address(auth: AuthServices) -> None:
     elsewhere = RequestInfo(source_ip="198.51.100.4", secure=True)
     with pytest.raises(AccessDenied):
         auth.access.authorize(who, "a", PULL, elsewhere)
+
+
+def test_remembered_headers_are_dropped_when_a_key_is_disabled(
+    auth: AuthServices,
+) -> None:
+    key_id, secret = _user(auth, "alice")
+    header = "Basic " + base64.b64encode(f"{key_id}:{secret}".encode()).decode()
+    assert auth.access.authenticate_header(header, INFO).name == "alice"
+    assert auth.access.authenticate_header(header, INFO).name == "alice"
+    wrong = "Basic " + base64.b64encode(f"{key_id}:{'y' * 40}".encode()).decode()
+    with pytest.raises(Unauthenticated):
+        auth.access.authenticate_header(wrong, INFO)
+    auth.keys.set_status(key_id, "Inactive")
+    with pytest.raises(Unauthenticated):
+        auth.access.authenticate_header(header, INFO)
+    assert auth.access.authenticate_header(None, INFO).is_anonymous
