@@ -137,7 +137,11 @@ class FindingStore:
         records: Records,
         packages: dict[int, Package],
     ) -> FindingChange:
-        """Make one image's findings exactly ``records`` over ``package_ids``."""
+        """Make one image's findings exactly ``records`` over ``package_ids``.
+
+        The package-level results must be stored first (``update_packages``):
+        reads join them.
+        """
         f = st.scan_findings
         now = self._clock()
         with self.engine.begin() as conn:
