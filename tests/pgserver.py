@@ -100,6 +100,17 @@ def _unprivileged_account() -> _RunAs | None:
     )
 
 
+def _scratch_parent() -> str | None:
+    """Where the cluster directory goes: /tmp when usable, else the default.
+
+    /tmp keeps the unix socket path short (the kernel limits it to about
+    100 bytes) and is reachable by the unprivileged server account, which a
+    TMPDIR under /root would not be.
+    """
+    tmp = "/tmp"
+    return tmp if os.access(tmp, os.W_OK | os.X_OK) else None
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -205,7 +216,7 @@ def running_postgres() -> Iterator[str]:
 
     server = _Server(
         find_bindir(),
-        Path(tempfile.mkdtemp(prefix="seawall-pg-")),
+        Path(tempfile.mkdtemp(prefix="seawall-pg-", dir=_scratch_parent())),
         _unprivileged_account(),
     )
     try:
