@@ -141,7 +141,12 @@ class Authenticator:
             raise Unauthenticated(
                 "invalid token: the access key it came from is no longer active"
             )
-        return replace(found, via="login-token", credential_id=claims.token_id)
+        return replace(
+            found,
+            via="login-token",
+            credential_id=claims.token_id,
+            expires_at=claims.expires_at,
+        )
 
     def _bearer(self, token: str) -> Principal:
         claims = self._signer.verify(token, self._service())
@@ -158,6 +163,7 @@ class Authenticator:
             via="bearer",
             credential_id=claims.token_id,
             token_access=claims.access or (),
+            expires_at=claims.expires_at,
         )
         if len(self._resolved) > _MAX_RESOLVED:
             self._resolved = {}

@@ -36,6 +36,8 @@ class Principal:
     principal_id: str = field(default="", compare=False)
     # A bearer token's access claim: the most this request may do (None: no cap).
     token_access: tuple[ResourceScope, ...] | None = None
+    # When the credential it presented expires (tokens); None: it does not.
+    expires_at: float | None = field(default=None, compare=False)
 
     @property
     def is_anonymous(self) -> bool:

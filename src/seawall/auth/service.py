@@ -140,9 +140,9 @@ class AccessControl:
     def authenticate_header(self, header: str | None, info: RequestInfo) -> Principal:
         """The caller behind an Authorization header (see :meth:`authenticate`).
 
-        A header that authenticated with a key or password before is
-        recognised by a keyed BLAKE2 digest of it (never the header itself)
-        until the access model changes, so a busy client costs one hash.
+        A header that authenticated before is recognised by a keyed BLAKE2
+        digest of it (never the header itself) until the access model
+        changes or its token expires, so a busy client costs one hash.
         """
         self._refresh()
         if not header:
@@ -151,12 +151,14 @@ class AccessControl:
             header.encode(), key=self._front_key, digest_size=16
         ).digest()
         known = self._front.get(digest)
-        if known is not None:
+        if known is not None and (
+            known.expires_at is None or known.expires_at > self._clock()
+        ):
             self._throttle.check(info.source_ip)
             self._record_login(known, info)
             return known
         principal = self.authenticate(parse_authorization(header), info)
-        if principal.via in ("access-key", "password"):
+        if not principal.is_anonymous:
             if len(self._front) >= MAX_CACHED_DECISIONS:
                 self._front = {}
             self._front[digest] = principal

@@ -452,3 +452,17 @@ def test_remembered_headers_are_dropped_when_a_key_is_disabled(
     with pytest.raises(Unauthenticated):
         auth.access.authenticate_header(header, INFO)
     assert auth.access.authenticate_header(None, INFO).is_anonymous
+
+
+def test_remembered_bearer_header_expires_with_its_token(
+    auth: AuthServices, clock: FakeClock
+) -> None:
+    key_id, secret = _user(auth, "alice", "AmazonEC2ContainerRegistryReadOnly")
+    who = auth.access.authenticate(_basic(key_id, secret), INFO)
+    token, expires_in, _ = auth.signer.issue_registry_token(who, "reg.test", [])
+    header = f"Bearer {token}"
+    assert auth.access.authenticate_header(header, INFO).via == "bearer"
+    assert auth.access.authenticate_header(header, INFO).via == "bearer"
+    clock.now += expires_in + 31
+    with pytest.raises(Unauthenticated, match="expired"):
+        auth.access.authenticate_header(header, INFO)
