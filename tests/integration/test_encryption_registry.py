@@ -235,6 +235,11 @@ def test_customer_key_round_trip_disable_and_enable(
     )
     assert refused.returncode != 0
     assert "503" in refused.stderr
+    started = httpx.post(
+        f"{server.url}/v2/enc/team/blobs/uploads/", auth=(ADMIN_KEY_ID, ADMIN_SECRET)
+    )
+    assert started.status_code == 503
+    assert f"key {arn} is Disabled" in started.json()["errors"][0]["message"]
 
     kms(server, "enable-key", arn)
     skopeo(*pull, f"oci:{tmp_path / 'restored'}:v1")

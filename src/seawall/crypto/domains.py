@@ -108,16 +108,16 @@ class KeyDomains:
     def check(self, domain: str) -> None:
         """KeyUnavailable unless the domain's key is Enabled.
 
-        For content served from a cache (manifests): a success is trusted
-        for :data:`CHECK_TTL` seconds, so disabling a key takes effect there
-        within that time; a failure is never cached.
+        Used before serving cached manifests and when an upload starts: a
+        success is trusted for :data:`CHECK_TTL` seconds, so disabling a key
+        takes effect there within that time; a failure is never cached.
         """
         now = time.monotonic()
         with self._lock:
             checked = self._checked.get(domain)
         if checked is not None and now - checked < CHECK_TTL:
             return
-        self.keys.usable_version(self.store(domain).key_id, "read manifest")
+        self.keys.usable_version(self.store(domain).key_id, "access content")
         with self._lock:
             self._checked[domain] = now
 

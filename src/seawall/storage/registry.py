@@ -472,6 +472,8 @@ class RegistryStore:
 
     def start_upload(self, name: str) -> UploadSession:
         repo = self._ensure_repository(name)
+        # A push into a repository whose key is disabled fails at its start.
+        self.blobs.check(self.blobs.domain(repo))
         session_id = str(uuid.uuid4())
         now = self._clock()
         with self.engine.begin() as conn:
