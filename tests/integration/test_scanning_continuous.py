@@ -91,6 +91,18 @@ def python_image_layout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_layout(root, [python_layer()], tag="v1")
 
 
+def push_layout(server: LiveServer, layout: Path, reference: str) -> None:
+    """skopeo copy of the layout's ``v1`` image to ``reference`` on ``server``."""
+    skopeo(
+        "copy",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        ADMIN_CREDS,
+        f"oci:{layout}:v1",
+        f"docker://{server.host}/{reference}",
+    )
+
+
 def seawall_cli(server: LiveServer, *args: str) -> str:
     env = dict(os.environ, SEAWALL_DATA_DIR=str(server.data_dir))
     result = subprocess.run(
