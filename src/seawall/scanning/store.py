@@ -11,8 +11,6 @@ from typing import Any
 
 from sqlalchemy import (
     Engine,
-    and_,
-    bindparam,
     delete,
     insert,
     select,
@@ -30,7 +28,6 @@ from seawall.scanning.records import (
     package_identity,
     package_json,
 )
-from seawall.storage.metadata import schema as t
 from seawall.storage.metadata.sql import upsert
 
 Clock = Callable[[], float]
@@ -64,6 +61,11 @@ class ImageRef:
     platform_digest: str
     pushed_at: float
     pulled_at: float | None
+
+
+def _marks(conn: Any, count: int) -> str:
+    """``count`` driver placeholders (qmark on SQLite, format on psycopg)."""
+    return ", ".join(["?" if conn.dialect.name == "sqlite" else "%s"] * count)
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -199,19 +201,16 @@ class ScanStore:
         self, images: Iterable[tuple[int, str]], source_updated_at: float | None
     ) -> None:
         """Mark images (repository id, digest) as re-evaluated now."""
-        rows = [{"r": r, "d": d} for r, d in sorted(set(images))]
+        now = self._clock()
+        rows = [(now, source_updated_at, r, d) for r, d in sorted(set(images))]
         if not rows:
             return
-        s = st.scan_images
         with self.engine.begin() as conn:
-            conn.execute(
-                update(s)
-                .where(
-                    s.c.repository_id == bindparam("r"), s.c.digest == bindparam("d")
-                )
-                .values(
-                    completed_at=self._clock(), source_updated_at=source_updated_at
-                ),
+            mark = _marks(conn, 1)
+            conn.exec_driver_sql(
+                f"UPDATE scan_images SET completed_at = {mark},"  # noqa: S608 - placeholders only
+                f" source_updated_at = {mark}"
+                f" WHERE repository_id = {mark} AND digest = {mark}",
                 rows,
             )
 
@@ -252,31 +251,23 @@ class ScanStore:
 
     def images_holding(self, platform_digests: Iterable[str]) -> list[ImageRef]:
         """Every stored image (with a live manifest) holding these platforms."""
-        p, m, r = st.scan_image_platforms, t.manifests, t.repositories
         digests = sorted(set(platform_digests))
         out: list[ImageRef] = []
         with self.engine.connect() as conn:
             for chunk in _chunks(digests):
-                query = (
-                    select(
-                        p.c.repository_id,
-                        r.c.name,
-                        p.c.digest,
-                        p.c.platform_digest,
-                        m.c.created_at,
-                        m.c.last_pulled_at,
-                    )
-                    .join(r, r.c.id == p.c.repository_id)
-                    .join(
-                        m,
-                        and_(
-                            m.c.repository_id == p.c.repository_id,
-                            m.c.digest == p.c.digest,
-                        ),
-                    )
-                    .where(p.c.platform_digest.in_(chunk))
+                # Driver-level: a re-match reads thousands of these rows.
+                sql = (
+                    "SELECT p.repository_id, r.name, p.digest, p.platform_digest,"  # noqa: S608 - placeholders only
+                    " m.created_at, m.last_pulled_at"
+                    " FROM scan_image_platforms p"
+                    " JOIN repositories r ON r.id = p.repository_id"
+                    " JOIN manifests m ON m.repository_id = p.repository_id"
+                    " AND m.digest = p.digest"
+                    f" WHERE p.platform_digest IN ({_marks(conn, len(chunk))})"
                 )
-                out += [ImageRef(*row) for row in conn.execute(query)]
+                out += [
+                    ImageRef(*row) for row in conn.exec_driver_sql(sql, tuple(chunk))
+                ]
         return out
 
     # -- inventories --------------------------------------------------------
@@ -344,14 +335,14 @@ class ScanStore:
 
     def holders(self, package_ids: Iterable[int]) -> dict[str, list[int]]:
         """Platform images holding any of ``package_ids``: digest -> ids."""
-        ip = st.scan_inventory_packages
         out: dict[str, list[int]] = {}
         with self.engine.connect() as conn:
             for chunk in _chunks(sorted(set(package_ids))):
-                query = select(ip.c.platform_digest, ip.c.package_id).where(
-                    ip.c.package_id.in_(chunk)
+                sql = (
+                    "SELECT platform_digest, package_id FROM scan_inventory_packages"  # noqa: S608 - placeholders only
+                    f" WHERE package_id IN ({_marks(conn, len(chunk))})"
                 )
-                for digest, package_id in conn.execute(query):
+                for digest, package_id in conn.exec_driver_sql(sql, tuple(chunk)):
                     out.setdefault(digest, []).append(package_id)
         return out
 
