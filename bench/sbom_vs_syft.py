@@ -72,15 +72,32 @@ def build_images(out: Path) -> dict[str, Path]:
 
 
 def _measure(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Wall seconds and peak resident memory (MiB) of one command."""
+    """Wall seconds and peak resident memory (MiB, VmHWM sampled) of one command.
+
+    getrusage/wait4 would report the parent's peak for a forked child, so the
+    child's own high-water mark is sampled from /proc while it runs.
+    """
     start = time.perf_counter()
     process = subprocess.Popen(args, env=env)
-    _, status, usage = os.wait4(process.pid, 0)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, _hwm_kib(process.pid))
+        time.sleep(0.02)
     elapsed = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{args[0]} failed with {process.returncode}")
-    return elapsed, usage.ru_maxrss // 1024
+    return elapsed, peak // 1024
+
+
+def _hwm_kib(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
 
 
 def run_seawall(layout: Path, out: Path) -> tuple[float, int]:
