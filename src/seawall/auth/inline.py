@@ -10,9 +10,7 @@ with :class:`NeedsIO` and the guard re-runs it in a worker thread.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 _NO_IO: ContextVar[bool] = ContextVar("seawall_auth_no_io", default=False)
 
@@ -27,11 +25,18 @@ def require_io() -> None:
         raise NeedsIO
 
 
-@contextlib.contextmanager
-def no_io() -> Iterator[None]:
-    """Run the block inline: I/O points raise NeedsIO instead."""
-    token = _NO_IO.set(True)
-    try:
-        yield
-    finally:
-        _NO_IO.reset(token)
+class no_io:  # noqa: N801 (used as a context manager, reads like a function)
+    """Run the block inline: I/O points raise NeedsIO instead.
+
+    A plain class rather than a generator-based context manager: it runs on
+    every request.
+    """
+
+    __slots__ = ("_token",)
+    _token: Token[bool]
+
+    def __enter__(self) -> None:
+        self._token = _NO_IO.set(True)
+
+    def __exit__(self, *_: object) -> None:
+        _NO_IO.reset(self._token)

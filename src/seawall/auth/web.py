@@ -23,7 +23,7 @@ import anyio.to_thread
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from seawall.auth import actions as ecr
 from seawall.auth.credentials import parse_authorization
@@ -163,7 +163,7 @@ def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def token_routes(auth: AuthServices, guard: PolicyGuard) -> list[Route]:
+def token_routes(auth: AuthServices, guard: PolicyGuard) -> list[BaseRoute]:
     """The routes access control adds to the application."""
 
     async def token(request: Request) -> Response:
@@ -175,12 +175,18 @@ def token_routes(auth: AuthServices, guard: PolicyGuard) -> list[Route]:
     async def audit_events(request: Request) -> Response:
         return await _audit_events(request, auth)
 
+    # One Mount, so /v2/ requests pay a single prefix test for all of these.
     return [
-        Route(TOKEN_PATH, token, methods=["GET", "POST"]),
-        Route(
-            "/auth/authorization-token", authorization_token, methods=["GET", "POST"]
+        Mount(
+            "/auth",
+            routes=[
+                Route("/token", token, methods=["GET", "POST"]),
+                Route(
+                    "/authorization-token", authorization_token, methods=["GET", "POST"]
+                ),
+                Route("/audit/events", audit_events, methods=["GET"]),
+            ],
         ),
-        Route("/auth/audit/events", audit_events, methods=["GET"]),
     ]
 
 
