@@ -319,7 +319,11 @@ def render(
         "(read from /proc before and after each run), which stays meaningful "
         "when the two cores are shared with the load generator and other "
         "work. Raw requests per second are shown beside it; on a busy "
-        "machine they swing by tens of percent between rounds.\n\n" + table + "\n\n"
+        "machine they swing by tens of percent between rounds, and on the "
+        "shared team machine (load average 10 to 16) whole runs of this "
+        "benchmark put the CPU cost anywhere between -20% and +21%: rerun "
+        "before relying on one figure. The decision cost below is the "
+        "steadiest measure.\n\n" + table + "\n\n"
         "The decision itself, timed in-process on warm caches exactly as the "
         "guard runs it on the event loop (best of three runs of 20 000):\n\n"
         + cost_table
