@@ -35,8 +35,12 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# Each benchmark runs Seawall beside its peer and writes its section of
+# docs/benchmarks.md; see that file for the individual commands.
 bench: venv system-deps
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.registry
+	$(BIN)/python -m bench.encryption
+	$(BIN)/python -m bench.authz
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

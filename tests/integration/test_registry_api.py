@@ -14,6 +14,8 @@ from tests.integration.conftest import ADMIN_CREDS, start_server
 from tests.live import LiveServer
 from tests.pgserver import create_database
 
+ADMIN_CREDS_TUPLE = tuple(ADMIN_CREDS.split(":", 1))
+
 pytestmark = pytest.mark.integration
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -529,3 +531,11 @@ def test_path_tricks_are_refused(server: LiveServer, raw_path: bytes) -> None:
     status_line = response.split(b"\r\n", 1)[0]
     assert b" 400 " in status_line, status_line
     assert b"NAME_INVALID" in response
+
+
+def test_api_version_header_on_every_v2_answer(server: LiveServer) -> None:
+    anonymous = httpx.get(f"{server.url}/v2/")
+    assert anonymous.status_code == 401
+    assert anonymous.headers["Docker-Distribution-API-Version"] == "registry/2.0"
+    unknown = httpx.get(f"{server.url}/v2/none/here/tags/list", auth=ADMIN_CREDS_TUPLE)
+    assert unknown.headers["Docker-Distribution-API-Version"] == "registry/2.0"

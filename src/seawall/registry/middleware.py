@@ -13,6 +13,7 @@ from seawall.logging import get_logger
 log = get_logger("seawall.access")
 
 Scope = dict[str, Any]
+_API_VERSION = (b"docker-distribution-api-version", b"registry/2.0")
 
 
 class RequestContextMiddleware:
@@ -32,6 +33,7 @@ class RequestContextMiddleware:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
+        v2 = scope["path"].startswith("/v2/") or scope["path"] == "/v2"
         status = 500
         sent = 0
 
@@ -39,9 +41,11 @@ class RequestContextMiddleware:
             nonlocal status, sent
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", []).append(
-                    (b"x-request-id", request_id.encode())
-                )
+                headers = message.setdefault("headers", [])
+                headers.append((b"x-request-id", request_id.encode()))
+                if v2 and not any(k.lower() == _API_VERSION[0] for k, _ in headers):
+                    # Clients probe for this header on every /v2/ answer, 401s too.
+                    headers.append(_API_VERSION)
             elif message["type"] == "http.response.body":
                 sent += len(message.get("body", b""))
             await send(message)

@@ -42,7 +42,6 @@ T = TypeVar("T")
 
 # Request bodies are handed to storage in batches of this size.
 BODY_BATCH = 1024 * 1024
-API_VERSION = {"Docker-Distribution-API-Version": "registry/2.0"}
 
 
 async def _run(func: Callable[..., T], *args: Any) -> T:
@@ -97,7 +96,7 @@ def _emit(request: Request, event_name: str, name: str, **params: Any) -> None:
 
 async def base(request: Request) -> Response:
     await _authorize(request, None, ())
-    return Response(b"{}", media_type="application/json", headers=API_VERSION)
+    return Response(b"{}", media_type="application/json")
 
 
 def _pagination(request: Request, limit: int) -> tuple[str | None, int | None]:
