@@ -4,6 +4,7 @@ findings``), across repositories."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, select
 
@@ -84,7 +85,7 @@ def image_findings(engine: Engine, filters: Filters) -> list[ImageFindings]:
     return out
 
 
-def _images(engine: Engine, repository: str | None) -> list[object]:
+def _images(engine: Engine, repository: str | None) -> list[Any]:
     s, r = st.scan_images, t.repositories
     query = (
         select(s.c.repository_id, r.c.name, s.c.digest, s.c.status, s.c.scan_type)

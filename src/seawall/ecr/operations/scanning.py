@@ -123,7 +123,8 @@ def _image(ctx: EcrContext, name: str) -> StoredManifest:
     try:
         if reference is None:
             raise InvalidInput("missing image digest and tag")
-        stored, _ = ctx.services.registry.get_manifest(name, reference)
+        found = ctx.services.registry.get_manifest(name, reference)
+        stored: StoredManifest = found[0]
     except (NotFound, InvalidInput) as exc:
         raise _image_not_found(ctx, name, image_id) from exc
     digest = image_id.get("imageDigest")
