@@ -151,6 +151,8 @@ def _attribute(
         if package.type in ATTRIBUTABLE and package.locations:
             path = package.locations[0].path
             owner = owners.get(path)
+            # TODO(seawall): jars carry no fileMd5 (hashing every jar costs a
+            # full read), so a jar replaced after install stays attributed.
             recorded, actual = md5.get(path), package.metadata.get("fileMd5")
             if recorded and actual and recorded != actual:
                 owner = None

@@ -8,6 +8,8 @@ _MIB = 1024 * 1024
 _GIB = 1024 * _MIB
 
 
+# TODO(seawall): read these from Settings (SEAWALL_SCAN_*) once the registry's
+# scan jobs exist; the CLI uses the defaults.
 @dataclass(frozen=True, slots=True)
 class ScanLimits:
     """Limits that keep untrusted layers from exhausting memory or disk.
