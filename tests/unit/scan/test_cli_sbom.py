@@ -52,3 +52,15 @@ def test_sbom_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     code, out = _run(f"oci-dir:{tmp_path / 'bad'}")
     assert code == 1
     assert "Traceback" not in out
+
+
+def test_sbom_every_platform_of_an_index(tmp_path: Path) -> None:
+    from tests.unit.scan.test_image_sources import _multi_platform
+
+    root = _multi_platform(tmp_path)
+    code, out = _run(f"oci-dir:{root}:latest", "-o", "json", "--platform", "all")
+    assert code == 0, out
+    assert [doc["platform"] for doc in json.loads(out)] == ["linux/amd64", "linux/arm64"]
+    code, out = _run(f"oci-dir:{root}:latest", "-o", "spdx", "--platform", "all")
+    assert code == 1
+    assert "--platform" in out
