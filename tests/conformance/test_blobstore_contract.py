@@ -244,3 +244,13 @@ def test_upload_survives_restart(tmp_path: Path, name: str) -> None:
     data = b"first half, second half"
     uploads.commit("session-3", Digest.of(data), blobs)
     assert b"".join(blobs.read(Digest.of(data))) == data
+
+
+def test_writer_reports_running_digest(blob_store: BlobStore) -> None:
+    writer = blob_store.writer()
+    writer.write(b"first ")
+    assert writer.digest() == Digest.of(b"first ")
+    writer.write(b"second")
+    assert writer.digest() == Digest.of(b"first second")
+    writer.commit(Digest.of(b"first second"))
+    assert b"".join(blob_store.read(Digest.of(b"first second"))) == b"first second"

@@ -172,13 +172,16 @@ class EncryptedBlobWriter:
         self._header = Header.new(store.chunk_size)
         self._sealer = ChunkSealer(self._data_key, self._header)
         self._hashers: dict[str, Any] = {"sha256": new_hasher("sha256")}
-        self._sealed_hasher = new_hasher("sha256")
         self._size = 0
         self._emit(self._header.pack())
 
     @property
     def size(self) -> int:
         return self._size
+
+    def digest(self) -> Digest:
+        """The plaintext sha256 digest of what was written so far."""
+        return Digest("sha256", self._hashers["sha256"].hexdigest())
 
     def expect_algorithm(self, algorithm: str) -> None:
         """Hash with ``algorithm`` too (call before the first write)."""
@@ -237,12 +240,12 @@ class EncryptedBlobWriter:
         self._inner.cancel()
 
     def _emit(self, data: bytes) -> None:
-        self._sealed_hasher.update(data)
         self._inner.write(data)
 
     def _sealed_object(self, digest: Digest) -> SealedObject:
         store = self._store
-        sealed = Digest("sha256", self._sealed_hasher.hexdigest())
+        # The inner writer hashes what it stores anyway: ask it, don't hash twice.
+        sealed = self._inner.digest()
         draft = SealedObject(
             store.domain,
             digest,

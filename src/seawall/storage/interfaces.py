@@ -48,6 +48,9 @@ class BlobWriter(Protocol):
 
     def write(self, data: bytes) -> None: ...
 
+    def digest(self) -> Digest:
+        """The sha256 digest of the bytes written so far (no extra pass)."""
+
     def expect_algorithm(self, algorithm: str) -> None:
         """Hash with ``algorithm`` as well while writing (call before writing).
 

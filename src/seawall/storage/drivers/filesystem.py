@@ -135,6 +135,10 @@ class FilesystemBlobWriter:
         for hasher in self._ensure_hashers():
             hasher.update(data)
 
+    def digest(self) -> Digest:
+        hasher = next(iter(self._ensure_hashers()))
+        return Digest("sha256", hasher.hexdigest())
+
     def _ensure_hashers(self) -> Any:
         if not self._hashers:
             self._hashers["sha256"] = new_hasher("sha256")
