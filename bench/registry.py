@@ -109,6 +109,8 @@ def seawall(workdir: Path) -> Iterator[Target]:
     # Like for like with distribution's defaults: no access control, blobs
     # stored as sent. bench/encryption.py measures what sealing costs.
     env |= {"SEAWALL_AUTH_ENABLED": "false", "SEAWALL_ENCRYPTION": "false"}
+    # distribution uses every core; so does Seawall, with one process a core.
+    env |= {"SEAWALL_WORKERS": str(os.cpu_count() or 1)}
     base = f"http://127.0.0.1:{port}"
     argv = [str(Path(sys.executable).parent / "seawall"), "serve"]
     with running(argv, f"{base}/v2/", workdir / "server.log", env) as proc:

@@ -121,6 +121,15 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     )
 
 
+def create_app_from_environment() -> Starlette:
+    """The app of one ``seawall serve`` worker process (settings from SEAWALL_*)."""
+    from seawall.settings import load_settings
+
+    settings = load_settings()
+    seawall_logging.configure(settings.log_level, settings.log_format)
+    return create_app(settings)
+
+
 def create_app(settings: Settings, services: Services | None = None) -> Starlette:
     """The ASGI application serving /v2/ (and the other APIs as they mount)."""
     services = services or build_services(settings)

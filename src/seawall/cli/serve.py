@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -30,7 +32,7 @@ def serve(config_file: Path | None, listen: str | None, data_dir: Path | None) -
     from pydantic import ValidationError
 
     from seawall import logging as seawall_logging
-    from seawall.app import create_app
+    from seawall.app import build_services, create_app
     from seawall.settings import load_settings
 
     try:
@@ -38,10 +40,21 @@ def serve(config_file: Path | None, listen: str | None, data_dir: Path | None) -
     except ValidationError as exc:
         raise click.ClickException(f"invalid settings: {exc}") from exc
     seawall_logging.configure(settings.log_level, settings.log_format)
-    app = create_app(settings)
     certfile, keyfile = _tls_files(settings)
+    target: Any
+    if settings.workers > 1:
+        # Prepare once (migrations, first administrator, keys) so the worker
+        # processes never race to create them; each then builds its own app
+        # from the same SEAWALL_* environment.
+        build_services(settings)
+        os.environ.update(_environment(config_file, settings))
+        target = "seawall.app:create_app_from_environment"
+    else:
+        target = create_app(settings)
     uvicorn.run(
-        app,
+        target,
+        factory=settings.workers > 1,
+        workers=settings.workers,
         host=settings.host,
         port=settings.port,
         log_config=None,
@@ -52,6 +65,17 @@ def serve(config_file: Path | None, listen: str | None, data_dir: Path | None) -
         loop="uvloop",
         h11_max_incomplete_event_size=1024 * 1024,
     )
+
+
+def _environment(config_file: Path | None, settings: Settings) -> dict[str, str]:
+    """What the worker processes need to load the same settings."""
+    env = {
+        "SEAWALL_LISTEN": settings.listen,
+        "SEAWALL_DATA_DIR": str(settings.data_dir.resolve()),
+    }
+    if config_file is not None:
+        env["SEAWALL_CONFIG"] = str(config_file.resolve())
+    return env
 
 
 def _tls_files(settings: Settings) -> tuple[str | None, str | None]:
