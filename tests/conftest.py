@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from seawall.storage.metadata.db import make_engine, migrate
 from tests.helpers import IN_CI
-from tests.pgserver import running_postgres, unavailable_reason
+from tests.pgserver import create_database, running_postgres, unavailable_reason
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +26,17 @@ def postgres_url() -> Iterator[str]:
         pytest.skip(reason)
     with running_postgres() as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated metadata database: the test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'meta.db'}"
+    else:
+        url = create_database(request.getfixturevalue("postgres_url"))
+        url = url.replace("postgresql://", "postgresql+psycopg://")
+    engine = make_engine(url)
+    migrate(engine)
+    yield engine
+    engine.dispose()

@@ -52,3 +52,13 @@ def admin_credentials(data_dir: Path) -> tuple[str, str]:
         )
         return fields["aws_access_key_id"], fields["aws_secret_access_key"]
     return TEST_ADMIN_KEY_ID, TEST_ADMIN_SECRET
+
+
+class Clock:
+    """A clock tests move by hand: ``clock.now += 60``."""
+
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

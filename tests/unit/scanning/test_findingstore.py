@@ -3,41 +3,16 @@ PostgreSQL: deltas, open/close/re-open, reconciliation, reads."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine
 
 from seawall.scan.inventory import Distro, Inventory, Location, Package
 from seawall.scanning.service import keys_of
 from seawall.scanning.store import ScanStore
-from seawall.storage.metadata.db import make_engine, migrate
-from tests.pgserver import create_database
+from tests.helpers import Clock
 
 LAYER = "sha256:" + "1" * 64
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'meta.db'}"
-    else:
-        url = create_database(request.getfixturevalue("postgres_url"))
-        url = url.replace("postgresql://", "postgresql+psycopg://")
-    engine = make_engine(url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def _pkg(name: str, version: str) -> Package:
@@ -67,7 +42,7 @@ def _record(severity: str, fixed: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 def test_deltas_open_close_and_reopen(engine: Engine) -> None:
-    clock = Clock()
+    clock = Clock(1_000.0)
     scans = ScanStore(engine, clock)
     a, b = "sha256:" + "a" * 64, "sha256:" + "b" * 64
     shared = _pkg("requests", "2.19.1")
@@ -111,7 +86,7 @@ def test_deltas_open_close_and_reopen(engine: Engine) -> None:
 
 
 def test_reconcile_image(engine: Engine) -> None:
-    scans = ScanStore(engine, Clock())
+    scans = ScanStore(engine, Clock(1_000.0))
     digest = "sha256:" + "c" * 64
     scans.save_inventories(
         [_inventory(digest, _pkg("Django", "2.2"), _pkg("Jinja2", "2.10"))], keys_of

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,36 +14,14 @@ from seawall.storage.drivers.filesystem import (
     FilesystemBlobStore,
     FilesystemUploadStore,
 )
-from seawall.storage.metadata.db import make_engine, migrate
 from seawall.storage.registry import (
     PULL_RECORD_INTERVAL,
     RegistryStore,
     SingleDomain,
 )
-from tests.pgserver import create_database
+from tests.helpers import Clock
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'meta.db'}"
-    else:
-        url = create_database(request.getfixturevalue("postgres_url"))
-        url = url.replace("postgresql://", "postgresql+psycopg://")
-    engine = make_engine(url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

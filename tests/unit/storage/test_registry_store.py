@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,26 +28,9 @@ from seawall.storage.drivers.filesystem import (
     FilesystemUploadStore,
 )
 from seawall.storage.metadata import schema as t
-from seawall.storage.metadata.db import make_engine, migrate
 from seawall.storage.registry import RegistryStore, SingleDomain
-from tests.pgserver import create_database
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'meta.db'}"
-    else:
-        server_url = request.getfixturevalue("postgres_url")
-        url = create_database(server_url).replace(
-            "postgresql://", "postgresql+psycopg://"
-        )
-    engine = make_engine(url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -3,38 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
-from seawall.storage.metadata.db import make_engine, migrate
 from seawall.tasks.queue import FAILED, QUEUED, RUNNING, SUCCEEDED, JobQueue, backoff
 from seawall.tasks.worker import PermanentError, Worker
-from tests.pgserver import create_database
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'jobs.db'}"
-    else:
-        url = create_database(request.getfixturevalue("postgres_url"))
-        url = url.replace("postgresql://", "postgresql+psycopg://")
-    engine = make_engine(url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
+from tests.helpers import Clock
 
 
 @pytest.fixture
