@@ -92,8 +92,10 @@ def test_registry_image_matches_the_layout(registry: str, tmp_path: Path) -> Non
     _push(layout, registry, "team/app")
     remote = _sbom(f"registry://{registry}/team/app:v1")
     local = _sbom(f"oci-dir:{layout}:v1")
-    key = [(p["type"], p["name"], p["version"]) for p in local["packages"]]  # type: ignore[index]
-    assert [(p["type"], p["name"], p["version"]) for p in remote["packages"]] == key  # type: ignore[index]
+    local_packages: list[dict[str, str]] = local["packages"]  # type: ignore[index]
+    remote_packages: list[dict[str, str]] = remote["packages"]  # type: ignore[index]
+    key = [(p["type"], p["name"], p["version"]) for p in local_packages]
+    assert [(p["type"], p["name"], p["version"]) for p in remote_packages] == key
     assert remote["manifestDigest"] == local["manifestDigest"]
     assert remote["distro"]["id"] == "debian"  # type: ignore[index]
 

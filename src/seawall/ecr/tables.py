@@ -9,31 +9,21 @@ lifecycle policy. Timestamps are epoch seconds. Migration branch ``ecr``.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Float, String, Table, Text
 
-from seawall.storage.metadata.schema import metadata
-
-
-def _repository_id() -> Column[int]:
-    return Column(
-        "repository_id",
-        Integer,
-        ForeignKey("repositories.id", ondelete="CASCADE"),
-        primary_key=True,
-    )
-
+from seawall.storage.metadata.schema import metadata, repository_id_column
 
 ecr_repository_settings = Table(
     "ecr_repository_settings",
     metadata,
-    _repository_id(),
+    repository_id_column(),
     Column("scan_on_push", Boolean, nullable=False, server_default="0"),
 )
 
 ecr_repository_tags = Table(
     "ecr_repository_tags",
     metadata,
-    _repository_id(),
+    repository_id_column(),
     Column("key", String(128), primary_key=True),
     Column("value", String(256), nullable=False),
 )
@@ -41,7 +31,7 @@ ecr_repository_tags = Table(
 ecr_lifecycle_policies = Table(
     "ecr_lifecycle_policies",
     metadata,
-    _repository_id(),
+    repository_id_column(),
     # The normalized policy (rules ordered by priority), as GetLifecyclePolicy
     # returns it.
     Column("policy_text", Text, nullable=False),

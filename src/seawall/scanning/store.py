@@ -257,7 +257,8 @@ class ScanStore:
             for chunk in _chunks(digests):
                 # Driver-level: a re-match reads thousands of these rows.
                 sql = (
-                    "SELECT p.repository_id, r.name, p.digest, p.platform_digest,"  # noqa: S608 - placeholders only
+                    # Only placeholders are formatted into this statement.
+                    "SELECT p.repository_id, r.name, p.digest, p.platform_digest,"  # noqa: S608
                     " m.created_at, m.last_pulled_at"
                     " FROM scan_image_platforms p"
                     " JOIN repositories r ON r.id = p.repository_id"
@@ -339,7 +340,9 @@ class ScanStore:
         with self.engine.connect() as conn:
             for chunk in _chunks(sorted(set(package_ids))):
                 sql = (
-                    "SELECT platform_digest, package_id FROM scan_inventory_packages"  # noqa: S608 - placeholders only
+                    # Only placeholders are formatted into this statement.
+                    "SELECT platform_digest, package_id"  # noqa: S608
+                    " FROM scan_inventory_packages"
                     f" WHERE package_id IN ({_marks(conn, len(chunk))})"
                 )
                 for digest, package_id in conn.exec_driver_sql(sql, tuple(chunk)):

@@ -30,7 +30,6 @@ from __future__ import annotations
 from sqlalchemy import (
     Column,
     Float,
-    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -39,7 +38,7 @@ from sqlalchemy import (
     Text,
 )
 
-from seawall.storage.metadata.schema import metadata
+from seawall.storage.metadata.schema import metadata, repository_id_column
 
 scan_configuration = Table(
     "scan_configuration",
@@ -53,12 +52,7 @@ scan_configuration = Table(
 scan_images = Table(
     "scan_images",
     metadata,
-    Column(
-        "repository_id",
-        Integer,
-        ForeignKey("repositories.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    repository_id_column(),
     Column("digest", String(200), primary_key=True),
     Column("status", String(32), nullable=False),
     Column("description", Text, nullable=False, server_default=""),
@@ -72,12 +66,7 @@ scan_images = Table(
 scan_image_platforms = Table(
     "scan_image_platforms",
     metadata,
-    Column(
-        "repository_id",
-        Integer,
-        ForeignKey("repositories.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    repository_id_column(),
     Column("digest", String(200), primary_key=True),
     Column("platform_digest", String(200), primary_key=True),
     Column("platform", String(64), nullable=False, server_default=""),

@@ -15,6 +15,7 @@ from seawall.scan.catalogers import build
 from seawall.scan.catalogers.pipeline import catalog_image
 from seawall.scan.image import ScanLimits, open_image
 from seawall.scan.image.resolve import resolve
+from seawall.scan.inventory import Inventory
 from tests.unit.scan.ocibuild import Layer
 
 STATUS = b"Package: zlib1g\nStatus: install ok installed\nVersion: 1:1.2.13\n\n"
@@ -88,7 +89,9 @@ class FakeRegistry:
         return httpx.Response(200, content=blob) if blob else httpx.Response(404)
 
 
-def _scan(registry: FakeRegistry, ref: str, credentials: tuple[str, str] | None = None):  # type: ignore[no-untyped-def]
+def _scan(
+    registry: FakeRegistry, ref: str, credentials: tuple[str, str] | None = None
+) -> Inventory:
     limits = ScanLimits()
     client = httpx.Client(transport=httpx.MockTransport(registry))
     opened = open_image(

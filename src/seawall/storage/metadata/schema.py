@@ -21,6 +21,18 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+
+def repository_id_column(*, primary_key: bool = True) -> Column[int]:
+    """A ``repository_id`` column whose rows go when their repository does."""
+    return Column(
+        "repository_id",
+        Integer,
+        ForeignKey("repositories.id", ondelete="CASCADE"),
+        primary_key=primary_key,
+        nullable=False,
+    )
+
+
 repositories = Table(
     "repositories",
     metadata,
@@ -48,12 +60,7 @@ blobs = Table(
 repository_blobs = Table(
     "repository_blobs",
     metadata,
-    Column(
-        "repository_id",
-        Integer,
-        ForeignKey("repositories.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    repository_id_column(),
     Column("digest", String(200), primary_key=True),
     Column("size", BigInteger, nullable=False),
     Column("created_at", Float, nullable=False),
@@ -63,12 +70,7 @@ Index("ix_repository_blobs_digest", repository_blobs.c.digest)
 manifests = Table(
     "manifests",
     metadata,
-    Column(
-        "repository_id",
-        Integer,
-        ForeignKey("repositories.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    repository_id_column(),
     Column("digest", String(200), primary_key=True),
     Column("media_type", String(255), nullable=False),
     Column("size", BigInteger, nullable=False),
@@ -84,12 +86,7 @@ Index("ix_manifests_subject", manifests.c.repository_id, manifests.c.subject_dig
 manifest_references = Table(
     "manifest_references",
     metadata,
-    Column(
-        "repository_id",
-        Integer,
-        ForeignKey("repositories.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    repository_id_column(),
     Column("parent_digest", String(200), primary_key=True),
     Column("child_digest", String(200), primary_key=True),
     # blob or manifest
@@ -104,12 +101,7 @@ Index(
 tags = Table(
     "tags",
     metadata,
-    Column(
-        "repository_id",
-        Integer,
-        ForeignKey("repositories.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    repository_id_column(),
     Column("name", String(128), primary_key=True),
     Column("digest", String(200), nullable=False),
     Column("updated_at", Float, nullable=False),
@@ -120,12 +112,7 @@ uploads = Table(
     "uploads",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column(
-        "repository_id",
-        Integer,
-        ForeignKey("repositories.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    repository_id_column(primary_key=False),
     Column("size", BigInteger, nullable=False, server_default="0"),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
