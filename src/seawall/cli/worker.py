@@ -40,7 +40,12 @@ def worker(concurrency: int, data_dir: Path | None) -> None:
         raise click.ClickException(f"invalid settings: {exc}") from exc
     seawall_logging.configure(settings.log_level, settings.log_format)
     services = build_services(settings)
-    pool = WorkerPool(services.scanning.queue, handlers(services.scanning), concurrency)
+    pool = WorkerPool(
+        services.scanning.queue,
+        handlers(services.scanning),
+        concurrency,
+        poll_interval=0.5,
+    )
     done = threading.Event()
 
     def stop(_signum: int, _frame: FrameType | None) -> None:

@@ -135,11 +135,26 @@ class ScanOnPush:
 class WorkerPool:
     """In-process worker threads (the embedded default)."""
 
-    def __init__(self, queue: JobQueue, jobs: dict[str, Handler], count: int) -> None:
+    def __init__(
+        self,
+        queue: JobQueue,
+        jobs: dict[str, Handler],
+        count: int,
+        *,
+        poll_interval: float = 2.0,
+    ) -> None:
+        # Jobs enqueued in this process wake the workers at once; the poll
+        # only finds jobs of other processes (``seawall db import``, other
+        # nodes) and retries that came due, so a server's own workers can
+        # poll rarely and a ``seawall worker`` process, whose jobs all come
+        # from elsewhere, often.
+        # TODO(seawall): on PostgreSQL, LISTEN/NOTIFY would wake workers of
+        # every node at once and let them all poll rarely.
+        self._queue = queue
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(
-                target=Worker(queue, jobs, poll_interval=0.5).run,
+                target=Worker(queue, jobs, poll_interval=poll_interval).run,
                 args=(self._stop,),
                 name=f"seawall-worker-{i}",
                 daemon=True,
@@ -154,6 +169,7 @@ class WorkerPool:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self._queue.wake()
         for thread in self._threads:
             thread.join(timeout)
 

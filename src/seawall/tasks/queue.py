@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -50,6 +51,30 @@ class JobQueue:
         self.engine = engine
         self._clock = clock
         self._skip_locked = engine.dialect.name == "postgresql"
+        self._enqueued = threading.Condition()
+        self._generation = 0
+
+    def wait_for_work(self, timeout: float, seen: int) -> int:
+        """Wait until a job is enqueued in this process after ``seen``, or timeout.
+
+        Returns the generation to pass next time. Jobs enqueued by other
+        processes or nodes are not signalled: workers still poll for them.
+        """
+        with self._enqueued:
+            if self._generation == seen:
+                self._enqueued.wait(timeout)
+            return self._generation
+
+    @property
+    def generation(self) -> int:
+        with self._enqueued:
+            return self._generation
+
+    def wake(self) -> None:
+        """Wake every worker of this process waiting in :meth:`wait_for_work`."""
+        with self._enqueued:
+            self._generation += 1
+            self._enqueued.notify_all()
 
     def enqueue(
         self,
@@ -90,7 +115,10 @@ class JobQueue:
                     updated_at=now,
                 )
             )
-            return int(result.inserted_primary_key[0])
+            job_id = int(result.inserted_primary_key[0])
+        if delay <= 0:
+            self.wake()  # after the commit, so a woken worker finds the job
+        return job_id
 
     def claim(
         self,

@@ -66,12 +66,19 @@ class Worker:
         return job
 
     def run(self, stop: threading.Event) -> None:
-        """Run jobs until ``stop`` is set, waiting ``poll_interval`` when idle."""
+        """Run jobs until ``stop`` is set (then ``queue.wake()`` ends the wait).
+
+        When idle it sleeps until a job is enqueued in this process or
+        ``poll_interval`` passes (for jobs from other processes and retries
+        that came due): an idle registry does not query its database
+        several times a second.
+        """
+        seen = self.queue.generation
         while not stop.is_set():
             try:
                 ran = self.run_once()
             except Exception:  # the database may be briefly away
                 log.exception("worker loop failed", worker=self.name)
                 ran = None
-            if ran is None:
-                stop.wait(self.poll_interval)
+            if ran is None and not stop.is_set():
+                seen = self.queue.wait_for_work(self.poll_interval, seen)

@@ -136,3 +136,29 @@ def test_worker_runs_handlers_and_records_failures(
     assert queue.get(bad).state == QUEUED
     assert queue.get(bad).last_error == "ValueError: bad input"
     assert queue.get(never).state == FAILED
+
+
+def test_an_idle_worker_wakes_on_enqueue_not_on_its_poll(queue: JobQueue) -> None:
+    """A job enqueued in-process runs at once although the poll is an hour."""
+    ran = threading.Event()
+    stop = threading.Event()
+    worker = Worker(queue, {"ok": lambda _: ran.set()}, poll_interval=3600.0)
+    thread = threading.Thread(target=worker.run, args=(stop,))
+    thread.start()
+    try:
+        assert not ran.wait(0.3)  # idle: nothing to run
+        queue.enqueue("ok", {})
+        assert ran.wait(10.0)
+    finally:
+        stop.set()
+        queue.wake()
+        thread.join(10.0)
+    assert not thread.is_alive()
+
+
+def test_a_delayed_job_does_not_wake_workers(queue: JobQueue) -> None:
+    seen = queue.generation
+    queue.enqueue("later", {}, delay=60.0)
+    assert queue.wait_for_work(0.05, seen) == seen
+    queue.enqueue("now", {})
+    assert queue.wait_for_work(0.05, seen) == seen + 1
