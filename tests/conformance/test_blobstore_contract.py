@@ -254,3 +254,32 @@ def test_writer_reports_running_digest(blob_store: BlobStore) -> None:
     assert writer.digest() == Digest.of(b"first second")
     writer.commit(Digest.of(b"first second"))
     assert b"".join(blob_store.read(Digest.of(b"first second"))) == b"first second"
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_upload_reports_running_digest_only_when_it_saw_every_append(
+    tmp_path: Path, name: str
+) -> None:
+    factory = FACTORIES[name]
+    _, uploads = factory(tmp_path / "storage")
+    uploads.create("session-4")
+    uploads.append("session-4", iter([b"one, "]))
+    assert uploads.digest("session-4") == Digest.of(b"one, ")
+    uploads.append("session-4", iter([b"two"]))
+    assert uploads.digest("session-4") == Digest.of(b"one, two")
+    # Another process appended: this one no longer knows the running hash.
+    _, other = factory(tmp_path / "storage")
+    other.append("session-4", iter([b", three"]))
+    assert uploads.digest("session-4") is None
+    assert other.digest("session-4") is None
+    assert uploads.digest("no-such-session") is None
+
+
+@pytest.mark.parametrize("piece", [1, 1000, 4096, 1 << 20])
+def test_read_in_pieces_of_the_size_asked(blob_store: BlobStore, piece: int) -> None:
+    data = os.urandom(50_000)
+    digest = put(blob_store, data)
+    pieces = list(blob_store.read(digest, 10, 45_000, piece=piece))
+    assert b"".join(pieces) == data[10:45_010]
+    if isinstance(blob_store, FilesystemBlobStore):
+        assert all(len(p) == piece for p in pieces[:-1])

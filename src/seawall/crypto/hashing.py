@@ -1,9 +1,10 @@
 """Hashing beside the sealing: a helper thread feeds the running hashes.
 
-An encrypted push hashes twice more than a plain one: the plaintext (to
-verify the client's digest) and the sealed bytes (the inner driver names
-objects by their digest). hashlib releases the GIL on large updates, so a
-helper thread does both while the request thread seals and writes.
+An encrypted upload session hashes twice: the plaintext (to verify the
+client's digest) and the sealed bytes (the inner store names objects by
+their digest, and hashes them as it writes). hashlib releases the GIL on
+large updates, so a helper thread hashes the plaintext while the request
+thread seals, writes and hashes the sealed bytes.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from seawall.oci.digest import Digest
 from seawall.oci.reference import is_digest_reference, validate_name
 from seawall.registry import guard as actions
 from seawall.registry.context import RegistryContext
+from seawall.storage.interfaces import READ_CHUNK
 from seawall.storage.registry import RegistryStore, StoredManifest
 
 log = get_logger(__name__)
@@ -350,17 +351,27 @@ async def get_blob(request: Request) -> Response:
 # Zero-copy needs the ASGI "http.response.pathsend" extension (Starlette's
 # FileResponse uses it) from a server that offers it; uvicorn does not.
 async def _drain(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    sentinel = b""
     try:
-        while True:
-            data = await anyio.to_thread.run_sync(next, chunks, sentinel)
-            if not data:
-                return
-            yield data
+        while batch := await anyio.to_thread.run_sync(_gather, chunks):
+            for data in batch:
+                yield data
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
             close()
+
+
+def _gather(chunks: Iterator[bytes]) -> list[bytes]:
+    """The next pieces of a stream, about READ_CHUNK bytes: one thread hop each."""
+    batch: list[bytes] = []
+    size = 0
+    for data in chunks:
+        if data:
+            batch.append(data)
+            size += len(data)
+        if size >= READ_CHUNK:
+            break
+    return batch
 
 
 async def delete_blob(request: Request) -> Response:

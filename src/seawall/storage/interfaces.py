@@ -31,9 +31,19 @@ class BlobStatter(Protocol):
 @runtime_checkable
 class BlobProvider(Protocol):
     def read(
-        self, digest: Digest, offset: int = 0, length: int | None = None
+        self,
+        digest: Digest,
+        offset: int = 0,
+        length: int | None = None,
+        *,
+        piece: int = READ_CHUNK,
     ) -> Iterator[bytes]:
         """Stream ``length`` bytes (to the end when None) starting at ``offset``.
+
+        ``piece`` is the size of pieces the caller would like: a driver that
+        can makes every piece but the last exactly that size (the encrypted
+        store reads whole sealed records this way, with no regrouping copy);
+        a decorator may answer in pieces of its own.
 
         Raises BlobUnknown when absent, RangeInvalid for an offset beyond the
         end, IntegrityError when stored bytes fail verification.
@@ -109,6 +119,13 @@ class UploadStore(Protocol):
 
     def read(self, session_id: str) -> Iterator[bytes]:
         """Stream the bytes received so far (to hash them at commit)."""
+
+    def digest(self, session_id: str) -> Digest | None:
+        """The sha256 digest of the bytes received so far, without reading them.
+
+        None when it is not known (another process appended, or this one
+        restarted): a caller that needs it then hashes :meth:`read`.
+        """
 
     def commit(self, session_id: str, expected: Digest, blobs: BlobStore) -> Digest:
         """Move the session's bytes into ``blobs`` as ``expected``, verified.

@@ -60,7 +60,10 @@ def test_sbom_every_platform_of_an_index(tmp_path: Path) -> None:
     root = _multi_platform(tmp_path)
     code, out = _run(f"oci-dir:{root}:latest", "-o", "json", "--platform", "all")
     assert code == 0, out
-    assert [doc["platform"] for doc in json.loads(out)] == ["linux/amd64", "linux/arm64"]
+    assert [doc["platform"] for doc in json.loads(out)] == [
+        "linux/amd64",
+        "linux/arm64",
+    ]
     code, out = _run(f"oci-dir:{root}:latest", "-o", "spdx", "--platform", "all")
     assert code == 1
     assert "--platform" in out

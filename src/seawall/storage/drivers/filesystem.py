@@ -53,7 +53,12 @@ class FilesystemBlobStore:
             return None
 
     def read(
-        self, digest: Digest, offset: int = 0, length: int | None = None
+        self,
+        digest: Digest,
+        offset: int = 0,
+        length: int | None = None,
+        *,
+        piece: int = READ_CHUNK,
     ) -> Iterator[bytes]:
         size = self.stat(digest)
         if size is None:
@@ -61,7 +66,7 @@ class FilesystemBlobStore:
         if offset < 0 or (offset > size or (offset == size and size > 0)):
             raise RangeInvalid(f"invalid range: offset {offset} beyond size {size}")
         remaining = size - offset if length is None else min(length, size - offset)
-        return _stream(self.path(digest), offset, remaining)
+        return _stream(self.path(digest), offset, remaining, piece)
 
     def writer(self) -> FilesystemBlobWriter:
         return FilesystemBlobWriter(self, self._tmp / uuid.uuid4().hex)
@@ -98,8 +103,13 @@ class FilesystemBlobStore:
         return removed
 
 
-def _stream(path: Path, offset: int, remaining: int) -> Iterator[bytes]:
-    """Read lazily: the file is opened on the first ``next`` and always closed."""
+def _stream(
+    path: Path, offset: int, remaining: int, piece: int = READ_CHUNK
+) -> Iterator[bytes]:
+    """Read lazily: the file is opened on the first ``next`` and always closed.
+
+    Every piece but the last is ``piece`` bytes (a short read is completed).
+    """
     try:
         fh = path.open("rb", buffering=0)
     except FileNotFoundError as exc:
@@ -107,7 +117,13 @@ def _stream(path: Path, offset: int, remaining: int) -> Iterator[bytes]:
     with fh:
         fh.seek(offset)
         while remaining > 0:
-            data = fh.read(min(READ_CHUNK, remaining))
+            want = min(piece, remaining)
+            data = fh.read(want)
+            while data and len(data) < want:
+                more = fh.read(want - len(data))
+                if not more:
+                    break
+                data += more
             if not data:
                 return
             remaining -= len(data)
@@ -239,15 +255,23 @@ class FilesystemUploadStore:
             raise UploadUnknown(f"blob upload unknown: {session_id}")
         return _stream(self._path(session_id), 0, size)
 
+    def digest(self, session_id: str) -> Digest | None:
+        size = self.size(session_id)
+        with self._lock:
+            state = self._states.get(session_id)
+        if size is None or state is None or state[0] != size:
+            return None
+        return Digest("sha256", state[1].hexdigest())
+
     def commit(self, session_id: str, expected: Digest, blobs: BlobStore) -> Digest:
         path = self._path(session_id)
-        size = self.size(session_id)
-        if size is None:
+        running = self.digest(session_id)
+        if running is None and self.size(session_id) is None:
             raise UploadUnknown(f"blob upload unknown: {session_id}")
         with self._lock:
-            state = self._states.pop(session_id, None)
-        if state is not None and state[0] == size and expected.algorithm == "sha256":
-            actual = Digest("sha256", state[1].hexdigest())
+            self._states.pop(session_id, None)
+        if running is not None and expected.algorithm == "sha256":
+            actual = running
         else:
             rehashed = _hash_file(path, expected.algorithm)
             actual = Digest(expected.algorithm, rehashed.hexdigest())
