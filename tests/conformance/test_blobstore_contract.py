@@ -283,3 +283,16 @@ def test_read_in_pieces_of_the_size_asked(blob_store: BlobStore, piece: int) -> 
     assert b"".join(pieces) == data[10:45_010]
     if isinstance(blob_store, FilesystemBlobStore):
         assert all(len(p) == piece for p in pieces[:-1])
+
+
+def test_running_digest_of_a_large_write(blob_store: BlobStore) -> None:
+    """Past the first MiB a decorator may hash elsewhere; digest() still agrees."""
+    pieces = [os.urandom(700_000) for _ in range(4)]
+    writer = blob_store.writer()
+    writer.expect_algorithm("sha512")
+    for count, piece in enumerate(pieces, 1):
+        writer.write(piece)
+        assert writer.digest() == Digest.of(b"".join(pieces[:count]))
+    data = b"".join(pieces)
+    writer.commit(Digest.of(data, "sha512"))
+    assert b"".join(blob_store.read(Digest.of(data, "sha512"))) == data

@@ -26,6 +26,7 @@ from seawall.crypto.envelope import (
     records,
     sealed_size,
 )
+from seawall.crypto.hashing import HashPipe
 from seawall.crypto.keys import KeyManager, WrappedKey
 from seawall.crypto.objects import SealedObject, SealedObjects
 from seawall.errors import BlobUnknown, DigestInvalid, IntegrityError, RangeInvalid
@@ -178,6 +179,7 @@ class EncryptedBlobWriter:
         self._header = Header.new(store.chunk_size)
         self._sealer = ChunkSealer(self._data_key, self._header)
         self._hashers: dict[str, Any] = {"sha256": new_hasher("sha256")}
+        self._pipe: HashPipe | None = None
         self._size = 0
         self._emit(self._header.pack())
 
@@ -187,15 +189,27 @@ class EncryptedBlobWriter:
 
     def digest(self) -> Digest:
         """The plaintext sha256 digest of what was written so far."""
+        if self._pipe is not None:
+            self._pipe.sync()
         return Digest("sha256", self._hashers["sha256"].hexdigest())
 
     def expect_algorithm(self, algorithm: str) -> None:
         """Hash with ``algorithm`` too (call before the first write)."""
-        self._hashers.setdefault(algorithm, new_hasher(algorithm))
+        if self._size == 0:
+            self._hashers.setdefault(algorithm, new_hasher(algorithm))
 
     def write(self, data: bytes) -> None:
-        for hasher in self._hashers.values():
-            hasher.update(data)
+        # Past the first MiB (a layer, not a config) the plaintext is hashed
+        # in a helper thread while this one seals, writes and (in the inner
+        # writer) hashes the sealed bytes.
+        if self._pipe is None and self._size + len(data) > READ_CHUNK:
+            self._pipe = HashPipe(*self._hashers.values())
+        if self._pipe is None:
+            for hasher in self._hashers.values():
+                hasher.update(data)
+        else:
+            for index in range(len(self._hashers)):
+                self._pipe.feed(index, data)
         self._size += len(data)
         sealed = self._sealer.seal(data)
         if sealed:
@@ -207,6 +221,11 @@ class EncryptedBlobWriter:
         A digest algorithm that was not hashed while writing (see
         :meth:`expect_algorithm`) is checked by reading the stored object back.
         """
+        try:
+            self._close_pipe()
+        except BaseException:
+            self._inner.cancel()
+            raise
         hasher = self._hashers.get(expected.algorithm)
         if hasher is not None:
             actual = Digest(expected.algorithm, hasher.hexdigest())
@@ -243,7 +262,15 @@ class EncryptedBlobWriter:
             )
 
     def cancel(self) -> None:
-        self._inner.cancel()
+        try:
+            self._close_pipe()
+        finally:
+            self._inner.cancel()
+
+    def _close_pipe(self) -> None:
+        pipe, self._pipe = self._pipe, None
+        if pipe is not None:
+            pipe.close()
 
     def _emit(self, data: bytes) -> None:
         self._inner.write(data)

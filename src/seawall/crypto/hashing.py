@@ -1,10 +1,10 @@
 """Hashing beside the sealing: a helper thread feeds the running hashes.
 
-An encrypted upload session hashes twice: the plaintext (to verify the
-client's digest) and the sealed bytes (the inner store names objects by
-their digest, and hashes them as it writes). hashlib releases the GIL on
-large updates, so a helper thread hashes the plaintext while the request
-thread seals, writes and hashes the sealed bytes.
+An encrypted write hashes twice: the plaintext (to verify the client's
+digest) and the sealed bytes (the inner store names objects by their
+digest, and hashes them as it writes). hashlib releases the GIL on large
+updates, so a helper thread hashes the plaintext while the request thread
+seals, writes and hashes the sealed bytes.
 """
 
 from __future__ import annotations
@@ -43,6 +43,14 @@ class HashPipe:
         if self._sizes[index] >= self._batch:
             self._flush(index)
 
+    def sync(self) -> None:
+        """Wait until everything sent so far is hashed (the pipe stays open)."""
+        for index in range(len(self.hashers)):
+            self._flush(index)
+        self._queue.join()
+        if self._error is not None:
+            raise self._error
+
     def close(self) -> None:
         for index in range(len(self.hashers)):
             self._flush(index)
@@ -58,11 +66,12 @@ class HashPipe:
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not _DONE:
-            if self._error is not None:
-                continue
             try:
-                hasher = self.hashers[item[0]]
-                for data in item[1]:
-                    hasher.update(data)
-            except BaseException as exc:  # reported by close()
+                if self._error is None:
+                    hasher = self.hashers[item[0]]
+                    for data in item[1]:
+                        hasher.update(data)
+            except BaseException as exc:  # reported by sync() and close()
                 self._error = exc
+            finally:
+                self._queue.task_done()

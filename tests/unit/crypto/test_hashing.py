@@ -37,3 +37,13 @@ def test_a_failing_hasher_is_reported_at_close() -> None:
 
     with pytest.raises(ValueError, match="broken hasher"):
         pipe.close()
+
+
+def test_sync_gives_the_digest_so_far_and_the_pipe_goes_on() -> None:
+    pipe = HashPipe(hashlib.sha256(), batch=1 << 30)  # nothing handed over yet
+    pipe.feed(0, b"first ")
+    pipe.sync()
+    assert pipe.hashers[0].digest() == hashlib.sha256(b"first ").digest()
+    pipe.feed(0, b"second")
+    pipe.close()
+    assert pipe.hashers[0].digest() == hashlib.sha256(b"first second").digest()
