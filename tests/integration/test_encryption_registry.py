@@ -359,3 +359,57 @@ def test_rotation_with_restarts_in_between(tmp_path: Path, image_layout: Path) -
         assert [r["Version"] for r in rotations] == [1, 2, 3]  # type: ignore[union-attr]
     finally:
         live.stop()
+
+
+def test_damage_mid_blob_cuts_the_pull_short_never_serves_wrong_bytes(
+    server: LiveServer, client: httpx.Client
+) -> None:
+    data = os.urandom(24 * CHUNK + 1000)
+    posted = client.post(
+        "/v2/enc/midway/blobs/uploads/", params={"digest": sha(data)}, content=data
+    )
+    assert posted.status_code == 201
+    size = 32 + 24 * (CHUNK + 28) + 1000 + 28
+    [path] = [
+        p
+        for p in every_file(server.data_dir / "storage" / "blobs" / "default")
+        if p.stat().st_size == size
+    ]
+    damaged = bytearray(path.read_bytes())
+    damaged[32 + 20 * (CHUNK + 28) + 100] ^= 0x01  # inside chunk 20
+    path.write_bytes(bytes(damaged))
+    logged = len(server.logs())
+
+    received = bytearray()
+    with (
+        pytest.raises(httpx.RemoteProtocolError),
+        client.stream("GET", f"/v2/enc/midway/blobs/{sha(data)}") as response,
+    ):
+        assert response.status_code == 200  # the first chunks were sound
+        for piece in response.iter_bytes():
+            received += piece
+
+    assert len(received) <= 20 * CHUNK
+    assert received == data[: len(received)]
+    assert client.get("/v2/").status_code == 200  # the server goes on
+    logs = server.logs()[logged:]
+    assert "blob stream cut short" in logs and "chunk 20" in logs
+    assert "Traceback" not in logs
+
+
+def test_a_pull_abandoned_midway_leaves_the_server_serving(
+    server: LiveServer, client: httpx.Client
+) -> None:
+    data = os.urandom(40 * CHUNK)
+    posted = client.post(
+        "/v2/enc/abandon/blobs/uploads/", params={"digest": sha(data)}, content=data
+    )
+    assert posted.status_code == 201
+    logged = len(server.logs())
+    for _ in range(5):
+        with client.stream("GET", f"/v2/enc/abandon/blobs/{sha(data)}") as response:
+            first = next(response.iter_bytes())
+            assert data.startswith(first)
+        # leaving the block closes the connection with most of the blob unsent
+    assert client.get(f"/v2/enc/abandon/blobs/{sha(data)}").content == data
+    assert "Traceback" not in server.logs()[logged:]
