@@ -134,13 +134,15 @@ class EncryptedBlobStore:
 def _plaintext(
     inner: BlobStore, obj: SealedObject, opener: ChunkOpener, offset: int, end: int
 ) -> Iterator[bytes]:
-    """Open the chunks covering [offset, end); one ``bytes`` per chunk.
+    """Open the chunks covering [offset, end), about READ_CHUNK bytes a piece.
 
-    The inner store is asked for pieces of whole sealed records (a few, under
-    READ_CHUNK), so records are views of the pieces and each is opened
-    straight into the ``bytes`` yielded. A driver that answers with other
-    piece sizes still works: straddling records are then joined. Only the
-    first and last chunk of a range are ever trimmed.
+    The inner store is asked for pieces of whole sealed records, so records
+    are views of those pieces; a few records are opened straight into one
+    fresh ``bytearray`` that is handed out as it is (bytes-like, never
+    reused or changed afterwards): no copy between the driver's read and
+    the caller. A driver answering in other piece sizes still works
+    (straddling records are joined). Only the first and last chunk of a
+    range are ever trimmed.
     """
     record, final = obj.chunk_size + OVERHEAD, obj.size // obj.chunk_size
     first = offset // obj.chunk_size
@@ -154,13 +156,23 @@ def _plaintext(
     )
     piece = max(1, READ_CHUNK // record) * record
     stream = inner.read(obj.sealed_digest, start, stop - start, piece=piece)
-    for position, sealed in enumerate(records(stream, record, last - first + 1)):
-        index = first + position
-        chunk = opener.open(sealed, index, index == final)
-        base = index * obj.chunk_size
-        if base < offset or base + len(chunk) > end:
-            chunk = chunk[max(0, offset - base) : end - base]
-        yield chunk
+    per_batch = max(1, READ_CHUNK // obj.chunk_size)
+    sealed = records(stream, record, last - first + 1)
+    for batch_first in range(first, last + 1, per_batch):
+        batch_last = min(last, batch_first + per_batch - 1)
+        base = batch_first * obj.chunk_size
+        top = min(obj.size, (batch_last + 1) * obj.chunk_size)
+        out = bytearray(top - base)
+        view = memoryview(out)
+        for index in range(batch_first, batch_last + 1):
+            at = (index - batch_first) * obj.chunk_size
+            opener.open_into(next(sealed), index, index == final, view[at:])
+        view.release()
+        if top > end:
+            del out[end - base :]
+        if base < offset:
+            del out[: offset - base]
+        yield out  # a bytearray: bytes-like, see above
 
 
 def _prepend(first: bytes | None, rest: Iterator[bytes]) -> Iterator[bytes]:
