@@ -20,11 +20,12 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from seawall.errors import BlobUnknown, NameUnknown, RangeInvalid
 from seawall.oci.digest import Digest
+from seawall.registry.streaming import BlobResponse
 
 # The token rides in the query string: access logs record paths, never queries,
 # and a pre-signed URL is a credential.
@@ -145,7 +146,7 @@ def download_route(urls: DownloadUrls, registry: Any) -> Route:
         }
         if wanted is not None:
             headers["Content-Range"] = f"bytes {first}-{last}/{size}"
-        return StreamingResponse(
+        return BlobResponse(
             chunks,
             status_code=206 if wanted is not None else 200,
             media_type="application/octet-stream",

@@ -10,24 +10,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import anyio
 import anyio.to_thread
 import structlog
-from anyio.streams.memory import MemoryObjectSendStream
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Send
 
 from seawall.errors import (
     ManifestUnknown,
     NameInvalid,
     RangeInvalid,
-    SeawallError,
     SizeInvalid,
     UploadInvalid,
 )
@@ -38,7 +35,7 @@ from seawall.oci.digest import Digest
 from seawall.oci.reference import is_digest_reference, validate_name
 from seawall.registry import guard as actions
 from seawall.registry.context import RegistryContext
-from seawall.storage.interfaces import READ_CHUNK
+from seawall.registry.streaming import BlobResponse
 from seawall.storage.registry import RegistryStore, StoredManifest
 
 log = get_logger(__name__)
@@ -46,11 +43,6 @@ T = TypeVar("T")
 
 # Request bodies are handed to storage in batches of this size.
 BODY_BATCH = 1024 * 1024
-# Blob pieces cross from the storage thread to the event loop in batches of
-# this size, one thread hop each. Measured on loopback (bench/encryption.py):
-# 1 MiB batches pulled ~1.3 GB/s, 2 MiB ~1.7 GB/s, 3-4 MiB ~1.1 GB/s (a
-# batch larger than the socket's send buffer stalls the event loop).
-PULL_BATCH = 2 * READ_CHUNK
 
 
 async def _run(func: Callable[..., T], *args: Any) -> T:
@@ -346,106 +338,12 @@ async def get_blob(request: Request) -> Response:
         headers["Content-Range"] = f"bytes {offset}-{end}/{size}"
     _, chunks = await _run(ctx.store.read_blob, name, digest, offset, length)
     headers["Content-Length"] = str(length)
-    return _BlobResponse(
+    return BlobResponse(
         chunks,
         status_code=status,
         media_type="application/octet-stream",
         headers=headers,
     )
-
-
-# TODO(seawall): blob GETs copy every byte through user space (read, then
-# transport.write) and reach ~0.5x distribution's throughput, which sendfile()s.
-# Zero-copy needs the ASGI "http.response.pathsend" extension (Starlette's
-# FileResponse uses it) from a server that offers it; uvicorn does not.
-class _BlobResponse(StreamingResponse):
-    """Streams blob pieces, reading the next batch while this one is sent.
-
-    A worker thread gathers about PULL_BATCH bytes at a time (one thread hop
-    per batch) and stays one batch ahead of the event loop, so reading (and,
-    for an encrypted repository, opening chunks) overlaps with sending.
-    """
-
-    def __init__(
-        self,
-        chunks: Iterator[bytes],
-        status_code: int,
-        media_type: str,
-        headers: dict[str, str],
-    ) -> None:
-        super().__init__(_nothing(), status_code, headers, media_type)
-        self._chunks = chunks
-
-    async def stream_response(self, send: Send) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": self.status_code,
-                "headers": self.raw_headers,
-            }
-        )
-        # Capacity 0: the reader holds the next batch until this one is
-        # sent, so at most two batches of a pull are in memory.
-        sender, receiver = anyio.create_memory_object_stream[list[bytes]](0)
-        try:
-            async with anyio.create_task_group() as group:
-                group.start_soon(_read_ahead, self._chunks, sender)
-                async with receiver:
-                    async for batch in receiver:
-                        for data in batch:
-                            body = {"type": "http.response.body", "body": data}
-                            await send(body | {"more_body": True})
-        except BaseExceptionGroup as failed:
-            [*others] = failed.exceptions
-            if len(others) != 1:
-                raise
-            if isinstance(others[0], SeawallError):
-                # Stored bytes failed (a damaged chunk, a key disabled
-                # mid-pull) after the headers went out: the status cannot
-                # change, so the response is cut short. Returning without its
-                # end makes the server close the connection, and the client
-                # sees a truncated body, never wrong bytes.
-                log.error(
-                    "blob stream cut short",
-                    error=type(others[0]).__name__,
-                    reason=str(others[0]),
-                )
-                return
-            raise others[0] from None  # the client went away: as itself
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-
-
-async def _nothing() -> AsyncIterator[bytes]:
-    return
-    yield b""  # an async generator that yields nothing
-
-
-async def _read_ahead(
-    chunks: Iterator[bytes], sender: MemoryObjectSendStream[list[bytes]]
-) -> None:
-    try:
-        async with sender:
-            while batch := await anyio.to_thread.run_sync(_gather, chunks):
-                await sender.send(batch)
-    finally:
-        # The thread is never abandoned mid-batch, so nothing runs the
-        # iterator any more: closing it releases its file.
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
-
-
-def _gather(chunks: Iterator[bytes]) -> list[bytes]:
-    """The next pieces of a stream, about PULL_BATCH bytes: one thread hop each."""
-    batch: list[bytes] = []
-    size = 0
-    for data in chunks:
-        if data:
-            batch.append(data)
-            size += len(data)
-        if size >= PULL_BATCH:
-            break
-    return batch
 
 
 async def delete_blob(request: Request) -> Response:

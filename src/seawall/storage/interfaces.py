@@ -43,7 +43,9 @@ class BlobProvider(Protocol):
         ``piece`` is the size of pieces the caller would like: a driver that
         can makes every piece but the last exactly that size (the encrypted
         store reads whole sealed records this way, with no regrouping copy);
-        a decorator may answer in pieces of its own.
+        a decorator may answer in pieces of its own. A piece is ``bytes`` or
+        a ``bytearray`` that nothing changes once it is handed out (the
+        encrypted store opens chunks into buffers it then gives away).
 
         Raises BlobUnknown when absent, RangeInvalid for an offset beyond the
         end, IntegrityError when stored bytes fail verification.
