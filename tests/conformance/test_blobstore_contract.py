@@ -296,3 +296,31 @@ def test_running_digest_of_a_large_write(blob_store: BlobStore) -> None:
     data = b"".join(pieces)
     writer.commit(Digest.of(data, "sha512"))
     assert b"".join(blob_store.read(Digest.of(data, "sha512"))) == data
+
+
+def test_driver_stores_unverified_bytes_under_the_name_given(tmp_path: Path) -> None:
+    """What a decorator vouches for (sealed objects) is neither hashed nor checked."""
+    blobs, uploads = _filesystem(tmp_path / "storage")
+    name = Digest.of(b"a name, not the content's digest")
+    writer = blobs.writer(verify=False)
+    writer.write(b"sealed bytes")
+    with pytest.raises(RuntimeError):
+        writer.digest()
+    writer.commit(name)
+    assert b"".join(blobs.read(name)) == b"sealed bytes"
+
+    other = Digest.of(b"another name")
+    uploads.create("session-5", hashed=False)
+    uploads.append("session-5", iter([b"more ", b"sealed bytes"]))
+    assert uploads.digest("session-5") is None
+    uploads.commit("session-5", other, blobs, verify=False)
+    assert b"".join(blobs.read(other)) == b"more sealed bytes"
+
+
+def test_decorators_refuse_to_store_unverified(tmp_path: Path) -> None:
+    blobs, uploads = _encrypted(tmp_path / "storage")
+    with pytest.raises(ValueError, match="always verifies"):
+        blobs.writer(verify=False)
+    uploads.create("session-6")
+    with pytest.raises(ValueError, match="always verified"):
+        uploads.commit("session-6", Digest.of(b""), blobs, verify=False)

@@ -24,6 +24,7 @@ from seawall.crypto.envelope import (
     ChunkSealer,
     Header,
     records,
+    sealed_name,
     sealed_size,
 )
 from seawall.crypto.hashing import HashPipe
@@ -88,9 +89,11 @@ class EncryptedBlobStore:
         first = next(stream, None)
         return _prepend(first, stream)
 
-    def writer(self) -> EncryptedBlobWriter:
+    def writer(self, *, verify: bool = True) -> EncryptedBlobWriter:
+        if not verify:
+            raise ValueError("the encrypted store always verifies what it stores")
         self.keys.require_enabled(self.key_id, "write blob")
-        return EncryptedBlobWriter(self, self.inner.writer())
+        return EncryptedBlobWriter(self, self.inner.writer(verify=False))
 
     def delete(self, digest: Digest) -> bool:
         obj = self.objects.remove(self.domain, digest)
@@ -289,8 +292,7 @@ class EncryptedBlobWriter:
 
     def _sealed_object(self, digest: Digest) -> SealedObject:
         store = self._store
-        # The inner writer hashes what it stores anyway: ask it, don't hash twice.
-        sealed = self._inner.digest()
+        sealed = sealed_name(self._header)
         draft = SealedObject(
             store.domain,
             digest,

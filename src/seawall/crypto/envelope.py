@@ -27,6 +27,7 @@ known only once the last byte has been sealed.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import struct
 from collections.abc import Iterable, Iterator
@@ -36,6 +37,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from seawall.errors import IntegrityError
+from seawall.oci.digest import Digest
 
 MAGIC = b"SWBE"
 VERSION = 1
@@ -74,6 +76,17 @@ class Header:
     @classmethod
     def new(cls, chunk_size: int) -> Header:
         return cls(chunk_size, os.urandom(16))
+
+
+def sealed_name(header: Header) -> Digest:
+    """The name a sealed object is stored under in the inner store.
+
+    The SHA-256 of its header, which carries the random object id: unique
+    per object, known before the first chunk is sealed, and never a hash of
+    the sealed bytes (every chunk authenticates itself, so hashing them all
+    again would buy nothing and cost a full SHA-256 pass per push).
+    """
+    return Digest("sha256", hashlib.sha256(header.pack()).hexdigest())
 
 
 def sealed_size(plain_size: int, chunk_size: int) -> int:

@@ -33,6 +33,7 @@ from seawall.crypto.envelope import (
     ChunkSealer,
     Header,
     records,
+    sealed_name,
 )
 from seawall.crypto.hashing import HashPipe
 from seawall.crypto.keys import KeyManager, WrappedKey
@@ -89,14 +90,16 @@ class EncryptedUploadStore:
         self._hashes: dict[str, _Hashes] = {}
         self._lock = threading.Lock()
 
-    def create(self, session_id: str) -> None:
+    def create(self, session_id: str, *, hashed: bool = True) -> None:
+        """Start a sealed session (its plaintext is always hashed: ``hashed``
+        is accepted for the role's sake)."""
         header = Header.new(self._chunk_size)
         data_key = os.urandom(DATA_KEY_SIZE)
         wrapped = self._keys.wrap(
             self._key_id, data_key, _context(session_id, header), "start blob upload"
         )
         tail = ChunkSealer(data_key, header).finish()
-        self.inner.create(session_id)
+        self.inner.create(session_id, hashed=False)
         self.inner.append(session_id, iter([header.pack()]))
         with self._engine.begin() as conn:
             conn.execute(
@@ -165,8 +168,17 @@ class EncryptedUploadStore:
             return None
         return Digest("sha256", hashes.plain.hexdigest())
 
-    def commit(self, session_id: str, expected: Digest, blobs: BlobStore) -> Digest:
+    def commit(
+        self,
+        session_id: str,
+        expected: Digest,
+        blobs: BlobStore,
+        *,
+        verify: bool = True,
+    ) -> Digest:
         """Verify and move the session into ``blobs``; DigestInvalid on mismatch."""
+        if not verify:
+            raise ValueError("sealed upload sessions are always verified")
         session = self._require(session_id)
         data_key = self._data_key(session, "write blob")
         if not isinstance(blobs, EncryptedBlobStore):
@@ -184,9 +196,11 @@ class EncryptedUploadStore:
         # the session as it was, so the commit can be retried once re-enabled.
         blobs.keys.require_enabled(blobs.key_id, "write blob")
         self.inner.append(session_id, iter([session.tail]))
-        sealed = self.inner.digest(session_id) or _sha256(self.inner.read(session_id))
+        sealed = sealed_name(session.header)
         obj = _blob_object(blobs, session, expected, sealed, data_key)
-        self.inner.commit(session_id, sealed, blobs.inner)
+        # The sealed bytes are stored as they are, unhashed: each chunk
+        # authenticates itself when it is opened.
+        self.inner.commit(session_id, sealed, blobs.inner, verify=False)
         self._forget(session_id)
         blobs.record(obj)
         return expected
@@ -329,13 +343,6 @@ def _track(
     pipe.feed(0, data)
     hashes.size += len(data)
     hashes.full_chunks += count
-
-
-def _sha256(stream: Iterator[bytes]) -> Digest:
-    hasher = new_hasher("sha256")
-    for piece in stream:
-        hasher.update(piece)
-    return Digest("sha256", hasher.hexdigest())
 
 
 def _blob_object(

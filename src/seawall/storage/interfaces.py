@@ -83,8 +83,15 @@ class BlobWriter(Protocol):
 
 
 class BlobIngester(Protocol):
-    def writer(self) -> BlobWriter:
-        """A new writer for a blob whose digest is checked at commit."""
+    def writer(self, *, verify: bool = True) -> BlobWriter:
+        """A new writer for a blob whose digest is checked at commit.
+
+        ``verify=False`` is for a decorator that names what it stores
+        itself and vouches for it (the encrypted store's sealed objects
+        carry an authentication tag per chunk): the writer then neither
+        hashes nor checks, and ``commit(name)`` stores the bytes as
+        ``name``. ``digest()`` is not available on such a writer.
+        """
 
 
 class BlobDeleter(Protocol):
@@ -111,7 +118,9 @@ class UploadStore(Protocol):
     session another began.
     """
 
-    def create(self, session_id: str) -> None: ...
+    def create(self, session_id: str, *, hashed: bool = True) -> None:
+        """Start an empty session; ``hashed=False`` when it is committed
+        unverified (see :meth:`commit`), so no running hash is kept."""
 
     def size(self, session_id: str) -> int | None:
         """Bytes received so far, None when there is no such session."""
@@ -129,10 +138,19 @@ class UploadStore(Protocol):
         restarted): a caller that needs it then hashes :meth:`read`.
         """
 
-    def commit(self, session_id: str, expected: Digest, blobs: BlobStore) -> Digest:
+    def commit(
+        self,
+        session_id: str,
+        expected: Digest,
+        blobs: BlobStore,
+        *,
+        verify: bool = True,
+    ) -> Digest:
         """Move the session's bytes into ``blobs`` as ``expected``, verified.
 
         Raises DigestInvalid on a mismatch; the session is then removed.
+        ``verify=False`` stores the bytes as ``expected`` unchecked, for a
+        decorator that vouches for them (as ``BlobIngester.writer`` does).
         """
 
     def delete(self, session_id: str) -> None: ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -42,6 +43,20 @@ def test_round_trip_and_plaintext_views(store: EncryptedBlobStore, size: int) ->
     assert b"".join(store.read(digest)) == data
     assert list(store.digests()) == [digest]
     assert _sealed_path(store, digest).stat().st_size > size
+
+
+def test_sealed_objects_are_named_by_their_header_not_by_hashing_them(
+    store: EncryptedBlobStore,
+) -> None:
+    data = os.urandom(2 * CHUNK)
+    first = _sealed_path(store, _put(store, data))
+    header = first.read_bytes()[:HEADER_SIZE]
+
+    assert first.name == hashlib.sha256(header).hexdigest()
+    assert first.name != hashlib.sha256(first.read_bytes()).hexdigest()
+    store.delete(Digest.of(data))
+    again = _sealed_path(store, _put(store, data))  # a new object id: a new name
+    assert again.name != first.name
 
 
 def test_no_plaintext_on_disk(store: EncryptedBlobStore, storage_root: Path) -> None:
