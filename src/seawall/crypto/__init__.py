@@ -8,7 +8,6 @@
     objects.py    the catalogue: (key domain, digest) -> sealed object, data key
     blobstore.py  EncryptedBlobStore, a decorator over any BlobStore driver
     uploads.py    EncryptedUploadStore, sealed bytes for sessions in progress
-    hashing.py    running hashes fed from a helper thread
     domains.py    KeyDomains: a repository's key domain and its blob store
     rewrap.py     re-wrapping data keys after a rotation
     service.py    building all of it from Settings (for the composition root)

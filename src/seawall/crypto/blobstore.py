@@ -27,11 +27,11 @@ from seawall.crypto.envelope import (
     sealed_name,
     sealed_size,
 )
-from seawall.crypto.hashing import HashPipe
 from seawall.crypto.keys import KeyManager, WrappedKey
 from seawall.crypto.objects import SealedObject, SealedObjects
 from seawall.errors import BlobUnknown, DigestInvalid, IntegrityError, RangeInvalid
 from seawall.oci.digest import Digest, new_hasher
+from seawall.storage.hashing import HashPipe
 from seawall.storage.interfaces import READ_CHUNK, BlobStore, BlobWriter
 
 

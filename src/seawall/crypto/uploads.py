@@ -35,12 +35,12 @@ from seawall.crypto.envelope import (
     records,
     sealed_name,
 )
-from seawall.crypto.hashing import HashPipe
 from seawall.crypto.keys import KeyManager, WrappedKey
 from seawall.crypto.objects import SealedObject
 from seawall.crypto.tables import crypto_uploads
 from seawall.errors import DigestInvalid, UploadInvalid, UploadUnknown
 from seawall.oci.digest import Digest, new_hasher
+from seawall.storage.hashing import HashPipe
 from seawall.storage.interfaces import BlobStore, UploadStore
 
 

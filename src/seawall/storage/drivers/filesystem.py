@@ -25,6 +25,7 @@ from typing import Any, BinaryIO
 
 from seawall.errors import BlobUnknown, DigestInvalid, RangeInvalid, UploadUnknown
 from seawall.oci.digest import Digest, new_hasher
+from seawall.storage.hashing import HashPipe
 from seawall.storage.interfaces import READ_CHUNK, BlobStore, BlobWriter
 
 
@@ -141,6 +142,7 @@ class FilesystemBlobWriter:
         self._verify = verify
         self._fh: BinaryIO | None = tmp_path.open("wb")
         self._hashers: dict[str, Any] = {}
+        self._pipe: HashPipe | None = None
         self._size = 0
 
     @property
@@ -151,13 +153,25 @@ class FilesystemBlobWriter:
         assert self._fh is not None, "write after commit or cancel"
         self._fh.write(data)
         self._size += len(data)
-        if self._verify:
-            for hasher in self._ensure_hashers():
+        if not self._verify:
+            return
+        hashers = self._ensure_hashers()
+        # Past the first MiB (a layer, not a config) a helper thread hashes
+        # while this one goes on receiving and writing.
+        if self._pipe is None and self._size > READ_CHUNK:
+            self._pipe = HashPipe(*hashers)
+        if self._pipe is None:
+            for hasher in hashers:
                 hasher.update(data)
+        else:
+            for index in range(len(self._hashers)):
+                self._pipe.feed(index, data)
 
     def digest(self) -> Digest:
         if not self._verify:
             raise RuntimeError("an unverified writer keeps no digest")
+        if self._pipe is not None:
+            self._pipe.sync()
         hasher = next(iter(self._ensure_hashers()))
         return Digest("sha256", hasher.hexdigest())
 
@@ -168,8 +182,9 @@ class FilesystemBlobWriter:
 
     def expect_algorithm(self, algorithm: str) -> None:
         """Hash with ``algorithm`` too (call before the first write)."""
-        self._ensure_hashers()
-        self._hashers.setdefault(algorithm, new_hasher(algorithm))
+        if self._size == 0:
+            self._ensure_hashers()
+            self._hashers.setdefault(algorithm, new_hasher(algorithm))
 
     def commit(self, expected: Digest) -> Digest:
         self._close()
@@ -193,9 +208,14 @@ class FilesystemBlobWriter:
         self._path.unlink(missing_ok=True)
 
     def _close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        try:
+            pipe, self._pipe = self._pipe, None
+            if pipe is not None:
+                pipe.close()
+        finally:
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None
 
 
 def _hash_file(path: Path, algorithm: str) -> Any:
@@ -247,11 +267,23 @@ class FilesystemUploadStore:
                 state = self._states.get(session_id)
             hasher = state[1] if state and state[0] == start else None
             size = start
-            for data in chunks:
-                fh.write(data)
-                size += len(data)
-                if hasher is not None:
-                    hasher.update(data)
+            pipe = None
+            try:
+                for data in chunks:
+                    fh.write(data)
+                    size += len(data)
+                    if hasher is None:
+                        continue
+                    # As the blob writer does: past a MiB, hash in a helper.
+                    if pipe is None and size - start > READ_CHUNK:
+                        pipe = HashPipe(hasher)
+                    if pipe is None:
+                        hasher.update(data)
+                    else:
+                        pipe.feed(0, data)
+            finally:
+                if pipe is not None:
+                    pipe.close()
         with self._lock:
             if hasher is not None:
                 self._states[session_id] = (size, hasher)

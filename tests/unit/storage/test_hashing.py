@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from seawall.crypto.hashing import HashPipe
+from seawall.storage.hashing import HashPipe
 
 
 def test_digests_match_inline_hashing() -> None:

@@ -1,10 +1,9 @@
-"""Hashing beside the sealing: a helper thread feeds the running hashes.
+"""Hashing beside the writing: a helper thread feeds the running hashes.
 
-An encrypted write hashes twice: the plaintext (to verify the client's
-digest) and the sealed bytes (the inner store names objects by their
-digest, and hashes them as it writes). hashlib releases the GIL on large
-updates, so a helper thread hashes the plaintext while the request thread
-seals, writes and hashes the sealed bytes.
+Every push hashes what it receives (to verify the client's digest). hashlib
+releases the GIL on large updates, so past the first MiB writers hand the
+hashing to a helper thread while the request thread writes (and, for an
+encrypted repository, seals) the bytes.
 """
 
 from __future__ import annotations
