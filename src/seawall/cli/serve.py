@@ -32,7 +32,6 @@ def serve(config_file: Path | None, listen: str | None, data_dir: Path | None) -
     from pydantic import ValidationError
 
     from seawall import logging as seawall_logging
-    from seawall.app import build_services, create_app
     from seawall.settings import load_settings
 
     try:
@@ -45,11 +44,15 @@ def serve(config_file: Path | None, listen: str | None, data_dir: Path | None) -
     if settings.workers > 1:
         # Prepare once (migrations, first administrator, keys) so the worker
         # processes never race to create them; each then builds its own app
-        # from the same SEAWALL_* environment.
-        build_services(settings)
+        # from the same SEAWALL_* environment. The preparing runs in a child
+        # process: the parent only supervises, and stays small without the
+        # app's modules (about 40 MiB less).
+        _prepare_in_child(settings)
         os.environ.update(_environment(config_file, settings))
         target = "seawall.app:create_app_from_environment"
     else:
+        from seawall.app import create_app
+
         target = create_app(settings)
     uvicorn.run(
         target,
@@ -65,6 +68,28 @@ def serve(config_file: Path | None, listen: str | None, data_dir: Path | None) -
         loop="uvloop",
         h11_max_incomplete_event_size=1024 * 1024,
     )
+
+
+def _prepare_in_child(settings: Settings) -> None:
+    import multiprocessing
+
+    process = multiprocessing.get_context("spawn").Process(
+        target=_prepare, args=(settings,), name="seawall-prepare"
+    )
+    process.start()
+    process.join()
+    if process.exitcode != 0:
+        raise click.ClickException(
+            "failed to prepare the data directory and database (see above)"
+        )
+
+
+def _prepare(settings: Settings) -> None:
+    from seawall import logging as seawall_logging
+    from seawall.app import build_services
+
+    seawall_logging.configure(settings.log_level, settings.log_format)
+    build_services(settings)
 
 
 def _environment(config_file: Path | None, settings: Settings) -> dict[str, str]:

@@ -23,7 +23,9 @@ class HashPipe:
     helper is ``depth`` pieces behind.
     """
 
-    def __init__(self, *hashers: Any, depth: int = 8, batch: int = 1 << 20) -> None:
+    # Two batches of 1 MiB in flight keep SHA-256 (about 1.5 GB/s here) ahead
+    # of any push, and bound what a push holds beyond its own buffers.
+    def __init__(self, *hashers: Any, depth: int = 2, batch: int = 1 << 20) -> None:
         self.hashers = hashers
         self._batch = batch
         self._pending: list[list[bytes]] = [[] for _ in hashers]

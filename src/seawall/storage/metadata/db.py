@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
@@ -43,6 +41,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
 
 def migrate(engine: Engine) -> None:
     """Bring the database to the newest revision of every branch."""
+    # Imported here: only the process that migrates pays for Alembic (about
+    # 11 MiB); server worker processes start on a database already migrated.
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("path_separator", "os")
     config.set_main_option("script_location", str(_MIGRATIONS))
