@@ -519,8 +519,8 @@ highest sample); "ratio of medians" shows how the typical runs compare.
 Both servers run on loopback on the same machine with their default
 logging, storing on the same filesystem, and use every core: distribution
 by its Go runtime, Seawall with `SEAWALL_WORKERS` set to the CPU count (peak
-RSS adds up the parent and every worker process, about 100 MiB each); the
-same client measures both:
+RSS adds up the supervising parent and every worker process, about 100
+MiB per worker); the same client measures both:
 Python's http.client over one keep-alive HTTP/1.1 connection for blobs (the
 body streams from a generator; this client moves several GB/s on loopback),
 {generator} for manifest requests ({options.seconds:g} s each, after a 1 s
