@@ -31,7 +31,7 @@ PULL_BATCH = 2 * READ_CHUNK
 
 
 # TODO(seawall): blob GETs copy every byte through user space (read, then
-# transport.write) and reach ~0.5x distribution's throughput, which sendfile()s.
+# transport.write) and reach 0.7-0.8x distribution's pull, which sendfile()s.
 # Zero-copy needs the ASGI "http.response.pathsend" extension (Starlette's
 # FileResponse uses it) from a server that offers it; uvicorn does not.
 class BlobResponse(StreamingResponse):
