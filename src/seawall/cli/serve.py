@@ -52,8 +52,12 @@ def serve(config_file: Path | None, listen: str | None, data_dir: Path | None) -
         target = "seawall.app:create_app_from_environment"
     else:
         from seawall.app import create_app
+        from seawall.errors import SeawallError
 
-        target = create_app(settings)
+        try:
+            target = create_app(settings)
+        except SeawallError as exc:
+            raise click.ClickException(str(exc)) from exc
     uvicorn.run(
         target,
         factory=settings.workers > 1,
@@ -85,11 +89,18 @@ def _prepare_in_child(settings: Settings) -> None:
 
 
 def _prepare(settings: Settings) -> None:
+    import sys
+
     from seawall import logging as seawall_logging
     from seawall.app import build_services
+    from seawall.errors import SeawallError
 
     seawall_logging.configure(settings.log_level, settings.log_format)
-    build_services(settings)
+    try:
+        build_services(settings)
+    except SeawallError as exc:  # a clear line, not a child's traceback
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
 
 
 def _environment(config_file: Path | None, settings: Settings) -> dict[str, str]:
