@@ -215,8 +215,7 @@ class EncryptedBlobWriter:
 
     def write(self, data: bytes) -> None:
         # Past the first MiB (a layer, not a config) the plaintext is hashed
-        # in a helper thread while this one seals, writes and (in the inner
-        # writer) hashes the sealed bytes.
+        # in a helper thread while this one seals and writes.
         if self._pipe is None and self._size + len(data) > READ_CHUNK:
             self._pipe = HashPipe(*self._hashers.values())
         if self._pipe is None:
@@ -228,7 +227,7 @@ class EncryptedBlobWriter:
         self._size += len(data)
         sealed = self._sealer.seal(data)
         if sealed:
-            self._emit(bytes(sealed))
+            self._emit(sealed)  # a fresh bytearray: handed over, not copied
 
     def commit(self, expected: Digest) -> Digest:
         """Verify the plaintext digest, then store and record the sealed object.

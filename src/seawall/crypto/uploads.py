@@ -60,7 +60,7 @@ class _Hashes:
 
     ``plain`` covers all ``size`` plaintext bytes received, of which
     ``full_chunks`` chunks are sealed in the inner session. The sealed bytes
-    are hashed by the inner store as it writes them (``UploadStore.digest``).
+    are never hashed: the object is named by its header (``sealed_name``).
     """
 
     size: int
@@ -132,8 +132,8 @@ class EncryptedUploadStore:
         sealer = ChunkSealer(data_key, session.header, index=session.tail_index)
         sealer.feed(opener.open(session.tail[:], session.tail_index, True))
         hashes = self._take_hashes(session)
-        # The plaintext is hashed in a helper thread while this one seals,
-        # writes and (in the inner store) hashes the sealed bytes.
+        # The plaintext is hashed in a helper thread while this one seals
+        # and writes.
         pipe = None if hashes is None else HashPipe(hashes.plain)
         received = [session.size]
         record = session.header.chunk_size + OVERHEAD
@@ -141,7 +141,7 @@ class EncryptedUploadStore:
         def sealed_records() -> Iterator[bytes]:
             for data in chunks:
                 received[0] += len(data)
-                sealed = bytes(sealer.seal(data))
+                sealed = sealer.seal(data)  # a fresh bytearray, not copied
                 _track(pipe, hashes, data, len(sealed) // record)
                 if sealed:
                     yield sealed
