@@ -31,6 +31,7 @@ from seawall.crypto.keys import KeyManager, WrappedKey
 from seawall.crypto.objects import SealedObject, SealedObjects
 from seawall.errors import BlobUnknown, DigestInvalid, IntegrityError, RangeInvalid
 from seawall.oci.digest import Digest, new_hasher
+from seawall.storage.buffers import Recycler
 from seawall.storage.hashing import HashPipe
 from seawall.storage.interfaces import READ_CHUNK, BlobStore, BlobWriter
 
@@ -141,9 +142,8 @@ def _plaintext(
 
     The inner store is asked for pieces of whole sealed records, so records
     are views of those pieces; a few records are opened straight into one
-    fresh ``bytearray`` that is handed out as it is (bytes-like, never
-    reused or changed afterwards): no copy between the driver's read and
-    the caller. A driver answering in other piece sizes still works
+    ``bytearray`` that is handed out as it is: no copy between the driver's
+    read and the caller. A driver answering in other piece sizes still works
     (straddling records are joined). Only the first and last chunk of a
     range are ever trimmed.
     """
@@ -161,11 +161,12 @@ def _plaintext(
     stream = inner.read(obj.sealed_digest, start, stop - start, piece=piece)
     per_batch = max(1, READ_CHUNK // obj.chunk_size)
     sealed = records(stream, record, last - first + 1)
+    buffers = Recycler()
     for batch_first in range(first, last + 1, per_batch):
         batch_last = min(last, batch_first + per_batch - 1)
         base = batch_first * obj.chunk_size
         top = min(obj.size, (batch_last + 1) * obj.chunk_size)
-        out = bytearray(top - base)
+        out = buffers.take(top - base)
         view = memoryview(out)
         for index in range(batch_first, batch_last + 1):
             at = (index - batch_first) * obj.chunk_size
@@ -175,7 +176,7 @@ def _plaintext(
             del out[end - base :]
         if base < offset:
             del out[: offset - base]
-        yield out  # a bytearray: bytes-like, see above
+        yield out  # a bytearray: bytes-like
 
 
 def _prepend(first: bytes | None, rest: Iterator[bytes]) -> Iterator[bytes]:

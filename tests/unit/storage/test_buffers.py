@@ -1,0 +1,72 @@
+"""Recycler: a buffer is filled again only when nothing else refers to it."""
+
+from __future__ import annotations
+
+from seawall.storage.buffers import Recycler
+
+
+def test_a_released_buffer_is_reused() -> None:
+    recycler = Recycler()
+    first = recycler.take(64)
+    first[:] = b"m" * 64
+    del first
+
+    again = recycler.take(64)
+    assert again == b"m" * 64  # the same memory: a fresh buffer is zeroed
+
+
+def test_a_held_buffer_is_never_handed_out_again() -> None:
+    recycler = Recycler()
+    held = [recycler.take(64) for _ in range(5)]
+    for index, buffer in enumerate(held):
+        buffer[:] = bytes([index]) * 64
+
+    more = [recycler.take(64) for _ in range(20)]
+    for buffer in more:
+        buffer[:] = b"\xff" * 64
+
+    assert len({id(b) for b in held + more}) == len(held) + len(more)
+    for index, buffer in enumerate(held):
+        assert buffer == bytes([index]) * 64
+
+
+def test_a_view_or_a_slice_of_a_view_keeps_it_from_reuse() -> None:
+    # A transport that sent part of a buffer keeps a view of the rest.
+    recycler = Recycler()
+    buffer = recycler.take(64)
+    buffer[:] = b"v" * 64
+    rest = memoryview(buffer).cast("b")[10:]
+    del buffer
+
+    other = recycler.take(64)
+    assert other == bytes(64)
+    other[:] = b"o" * 64
+    assert bytes(rest) == b"v" * 54
+    del other
+    rest.release()
+    del rest
+    assert recycler.take(64) in (b"v" * 64, b"o" * 64)
+
+
+def test_sizes_other_than_a_kept_one_are_fresh() -> None:
+    recycler = Recycler()
+    kept = recycler.take(64)
+    kept[:] = b"k" * 64
+    del kept
+
+    short = recycler.take(10)
+    assert short == bytes(10)
+    assert recycler.take(0) == bytearray()
+    assert recycler.take(64) == b"k" * 64
+
+
+def test_memory_is_bounded_when_every_buffer_stays_held() -> None:
+    recycler = Recycler(keep=4)
+    held = [recycler.take(32) for _ in range(50)]
+    for buffer in held:
+        buffer[:] = b"h" * 32
+    assert len(recycler._ring) == 4
+    del held, buffer
+    # Only what the ring kept comes back; the rest was left to the caller.
+    reused = [recycler.take(32) for _ in range(6)]
+    assert sum(b == b"h" * 32 for b in reused) == 4
