@@ -154,6 +154,11 @@ class ChunkSealer:
         The buffer is the caller's to hand on or drop; it is filled again
         only once nothing refers to it.
         """
+        filled, size = self._filled, len(data)
+        if filled + size < self._size:  # most pieces of a body: just keep them
+            self._pending[filled : filled + size] = data
+            self._filled = filled + size
+            return bytearray()
         view = memoryview(data)
         count = (self._filled + len(view)) // self._size
         out = self._outputs.take(count * (self._size + OVERHEAD))

@@ -69,9 +69,14 @@ class HashPipe:
         while (item := self._queue.get()) is not _DONE:
             try:
                 if self._error is None:
-                    hasher = self.hashers[item[0]]
-                    for data in item[1]:
-                        hasher.update(data)
+                    pieces = item[1]
+                    # One update a batch: each update gives up the GIL and
+                    # must win it back from the writing thread, and a body
+                    # comes in 64 KiB pieces. Joining a MiB costs less than
+                    # fifteen more hand-overs (encrypted chunked pushes went
+                    # from 0.92x to 0.99x of plain ones, in process).
+                    data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+                    self.hashers[item[0]].update(data)
             except BaseException as exc:  # reported by sync() and close()
                 self._error = exc
             finally:
