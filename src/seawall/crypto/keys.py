@@ -49,6 +49,12 @@ from seawall.crypto.tables import (
 )
 from seawall.errors import IntegrityError, InvalidInput, Unavailable
 
+# Every read and write of a sealed object asks for its key's state: the
+# statement is built once, with a bound parameter.
+_KEY_STATE = sa.select(crypto_keys.c.state, crypto_keys.c.current_version).where(
+    crypto_keys.c.key_id == sa.bindparam("key_id")
+)
+
 ENABLED, DISABLED = "Enabled", "Disabled"
 PENDING_DELETION, DELETED = "PendingDeletion", "Deleted"
 # The registry's own keys: AES256 repositories, and KMS without a named key.
@@ -413,11 +419,7 @@ class KeyManager:
     def usable_version(self, key_id: str, action: str) -> int:
         """The current version of an Enabled key, else KeyUnavailable (one query)."""
         with self._engine.connect() as conn:
-            row = conn.execute(
-                sa.select(crypto_keys.c.state, crypto_keys.c.current_version).where(
-                    crypto_keys.c.key_id == key_id
-                )
-            ).first()
+            row = conn.execute(_KEY_STATE, {"key_id": key_id}).first()
         if row is None:
             raise KeyNotFound(f"invalid key reference {key_id!r}: no such key")
         if row.state != ENABLED:

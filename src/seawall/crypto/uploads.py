@@ -41,7 +41,21 @@ from seawall.crypto.tables import crypto_uploads
 from seawall.errors import DigestInvalid, UploadInvalid, UploadUnknown
 from seawall.oci.digest import Digest, new_hasher
 from seawall.storage.hashing import HashPipe
-from seawall.storage.interfaces import BlobStore, UploadStore
+from seawall.storage.interfaces import READ_CHUNK, BlobStore, UploadStore
+
+# Every append reads and then updates its session's row: built once.
+_SESSION = sa.select(crypto_uploads).where(
+    crypto_uploads.c.session_id == sa.bindparam("session_id")
+)
+_SAVE = (
+    crypto_uploads.update()
+    .where(crypto_uploads.c.session_id == sa.bindparam("sid"))
+    .values(
+        tail=sa.bindparam("tail"),
+        tail_index=sa.bindparam("tail_index"),
+        size=sa.bindparam("size"),
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +92,7 @@ class EncryptedUploadStore:
         engine: Engine,
         *,
         key_id: str,
-        chunk_size: int = 256 * 1024,
+        chunk_size: int = 1024 * 1024,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.inner = inner
@@ -132,24 +146,29 @@ class EncryptedUploadStore:
         sealer = ChunkSealer(data_key, session.header, index=session.tail_index)
         sealer.feed(opener.open(session.tail[:], session.tail_index, True))
         hashes = self._take_hashes(session)
-        # The plaintext is hashed in a helper thread while this one seals
-        # and writes.
-        pipe = None if hashes is None else HashPipe(hashes.plain)
         received = [session.size]
         record = session.header.chunk_size + OVERHEAD
+        # Past the first MiB of an append the plaintext is hashed in a helper
+        # thread while this one seals and writes (a small append, such as a
+        # manifest-sized chunk, starts no thread).
+        pipes: list[HashPipe] = []
 
         def sealed_records() -> Iterator[bytes]:
             for data in chunks:
                 received[0] += len(data)
-                sealed = sealer.seal(data)  # a fresh bytearray, not copied
-                _track(pipe, hashes, data, len(sealed) // record)
+                sealed = sealer.seal(data)  # handed on, not copied
+                if hashes is not None:
+                    if not pipes and received[0] - session.size > READ_CHUNK:
+                        pipes.append(HashPipe(hashes.plain))
+                    _track(pipes[0] if pipes else None, hashes, data)
+                    hashes.full_chunks += len(sealed) // record
                 if sealed:
                     yield sealed
 
         try:
             self.inner.append(session_id, sealed_records())
         finally:
-            if pipe is not None:
+            for pipe in pipes:
                 pipe.close()
             self._save(session, sealer, received[0], hashes)
         return received[0]
@@ -216,11 +235,7 @@ class EncryptedUploadStore:
 
     def _load(self, session_id: str) -> _Session | None:
         with self._engine.connect() as conn:
-            row = conn.execute(
-                sa.select(crypto_uploads).where(
-                    crypto_uploads.c.session_id == session_id
-                )
-            ).first()
+            row = conn.execute(_SESSION, {"session_id": session_id}).first()
         if row is None:
             return None
         m = row._mapping
@@ -257,12 +272,9 @@ class EncryptedUploadStore:
     def _save(
         self, session: _Session, sealer: ChunkSealer, size: int, hashes: _Hashes | None
     ) -> None:
+        values = {"tail": sealer.finish(), "tail_index": sealer.index, "size": size}
         with self._engine.begin() as conn:
-            conn.execute(
-                crypto_uploads.update()
-                .where(crypto_uploads.c.session_id == session.session_id)
-                .values(tail=sealer.finish(), tail_index=sealer.index, size=size)
-            )
+            conn.execute(_SAVE, {"sid": session.session_id, **values})
         if hashes is not None:
             with self._lock:
                 self._hashes[session.session_id] = hashes
@@ -334,15 +346,13 @@ def _current(hashes: _Hashes, session: _Session) -> bool:
     return (hashes.full_chunks, hashes.size) == (session.tail_index, session.size)
 
 
-def _track(
-    pipe: HashPipe | None, hashes: _Hashes | None, data: bytes, count: int
-) -> None:
-    """Fold received plaintext and the count of newly sealed chunks in."""
-    if pipe is None or hashes is None:
-        return
-    pipe.feed(0, data)
+def _track(pipe: HashPipe | None, hashes: _Hashes, data: bytes) -> None:
+    """Fold received plaintext into the running hash (through ``pipe`` if any)."""
+    if pipe is None:
+        hashes.plain.update(data)
+    else:
+        pipe.feed(0, data)
     hashes.size += len(data)
-    hashes.full_chunks += count
 
 
 def _blob_object(
