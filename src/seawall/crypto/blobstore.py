@@ -31,7 +31,7 @@ from seawall.crypto.keys import KeyManager, WrappedKey
 from seawall.crypto.objects import SealedObject, SealedObjects
 from seawall.errors import BlobUnknown, DigestInvalid, IntegrityError, RangeInvalid
 from seawall.oci.digest import Digest, new_hasher
-from seawall.storage.buffers import Recycler
+from seawall.storage.buffers import CHUNKS
 from seawall.storage.hashing import HashPipe
 from seawall.storage.interfaces import READ_CHUNK, BlobStore, BlobWriter
 
@@ -47,7 +47,7 @@ class EncryptedBlobStore:
         *,
         domain: str,
         key_id: str,
-        chunk_size: int = 256 * 1024,
+        chunk_size: int = 1024 * 1024,
     ) -> None:
         self.inner = inner
         self.keys = keys
@@ -161,12 +161,12 @@ def _plaintext(
     stream = inner.read(obj.sealed_digest, start, stop - start, piece=piece)
     per_batch = max(1, READ_CHUNK // obj.chunk_size)
     sealed = records(stream, record, last - first + 1)
-    buffers = Recycler()
     for batch_first in range(first, last + 1, per_batch):
         batch_last = min(last, batch_first + per_batch - 1)
         base = batch_first * obj.chunk_size
         top = min(obj.size, (batch_last + 1) * obj.chunk_size)
-        out = buffers.take(top - base)
+        trimmed = top > end or base < offset  # the ends of a range
+        out = bytearray(top - base) if trimmed else CHUNKS.take(top - base)
         view = memoryview(out)
         for index in range(batch_first, batch_last + 1):
             at = (index - batch_first) * obj.chunk_size

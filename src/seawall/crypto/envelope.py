@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from seawall.errors import IntegrityError
 from seawall.oci.digest import Digest
-from seawall.storage.buffers import Recycler
+from seawall.storage.buffers import CHUNKS
 
 MAGIC = b"SWBE"
 VERSION = 1
@@ -123,18 +123,17 @@ class ChunkSealer:
     ``seal`` and ``feed`` return the records of every chunk completed so far
     (never the final one); ``finish`` seals the remainder as the final chunk.
     Plaintext short of a chunk waits in one buffer of C bytes, filled in
-    place; records come in buffers that are reused once nobody refers to
-    them any more (:class:`~seawall.storage.buffers.Recycler`), so the
-    same few MiB stay in the CPU's caches across a whole push.
+    place; that buffer and the records' come from the process's pool
+    (:data:`~seawall.storage.buffers.CHUNKS`) and are reused once nobody
+    refers to them, so the same few MiB stay warm across pushes.
     """
 
     def __init__(self, key: bytes, header: Header, index: int = 0) -> None:
         self._aead = AESGCM(key)
         self._size = header.chunk_size
         self._prefix = header.pack()
-        self._pending = bytearray(self._size)
+        self._pending = CHUNKS.take(self._size)  # maybe reused: see _filled
         self._filled = 0
-        self._outputs = Recycler()
         self.index = index
 
     @property
@@ -161,7 +160,7 @@ class ChunkSealer:
             return bytearray()
         view = memoryview(data)
         count = (self._filled + len(view)) // self._size
-        out = self._outputs.take(count * (self._size + OVERHEAD))
+        out = CHUNKS.take(count * (self._size + OVERHEAD))
         target = memoryview(out)
         if self._filled and count:
             take = self._size - self._filled

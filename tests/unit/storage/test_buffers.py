@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+import time
+
 from seawall.storage.buffers import Recycler
 
 
 def test_a_released_buffer_is_reused() -> None:
-    recycler = Recycler()
+    recycler = Recycler(smallest=0)
     first = recycler.take(64)
     first[:] = b"m" * 64
     del first
@@ -16,7 +20,7 @@ def test_a_released_buffer_is_reused() -> None:
 
 
 def test_a_held_buffer_is_never_handed_out_again() -> None:
-    recycler = Recycler()
+    recycler = Recycler(smallest=0)
     held = [recycler.take(64) for _ in range(5)]
     for index, buffer in enumerate(held):
         buffer[:] = bytes([index]) * 64
@@ -32,7 +36,7 @@ def test_a_held_buffer_is_never_handed_out_again() -> None:
 
 def test_a_view_or_a_slice_of_a_view_keeps_it_from_reuse() -> None:
     # A transport that sent part of a buffer keeps a view of the rest.
-    recycler = Recycler()
+    recycler = Recycler(smallest=0)
     buffer = recycler.take(64)
     buffer[:] = b"v" * 64
     rest = memoryview(buffer).cast("b")[10:]
@@ -49,7 +53,7 @@ def test_a_view_or_a_slice_of_a_view_keeps_it_from_reuse() -> None:
 
 
 def test_sizes_other_than_a_kept_one_are_fresh() -> None:
-    recycler = Recycler()
+    recycler = Recycler(smallest=0)
     kept = recycler.take(64)
     kept[:] = b"k" * 64
     del kept
@@ -61,7 +65,7 @@ def test_sizes_other_than_a_kept_one_are_fresh() -> None:
 
 
 def test_memory_is_bounded_when_every_buffer_stays_held() -> None:
-    recycler = Recycler(keep=4)
+    recycler = Recycler(keep=4, smallest=0)
     held = [recycler.take(32) for _ in range(50)]
     for buffer in held:
         buffer[:] = b"h" * 32
@@ -70,3 +74,41 @@ def test_memory_is_bounded_when_every_buffer_stays_held() -> None:
     # Only what the ring kept comes back; the rest was left to the caller.
     reused = [recycler.take(32) for _ in range(6)]
     assert sum(b == b"h" * 32 for b in reused) == 4
+
+
+def test_small_buffers_are_never_kept() -> None:
+    recycler = Recycler(smallest=1024)
+    small = recycler.take(1000)
+    small[:] = b"s" * 1000
+    del small
+    assert recycler.take(1000) == bytes(1000)
+    assert recycler._ring == []
+
+
+def test_threads_taking_at_once_never_share_a_buffer() -> None:
+    class Slow(Recycler):
+        def _references(self, index: int) -> int:
+            count = sys.getrefcount(self._ring[index])
+            time.sleep(0.0005)  # another thread runs between check and hand-out
+            return count
+
+    recycler = Slow(keep=2, smallest=0)
+    errors: list[str] = []
+    start = threading.Barrier(4)
+
+    def work(mark: int) -> None:
+        start.wait()
+        for _ in range(200):
+            buffer = recycler.take(256)
+            buffer[:] = bytes([mark]) * 256
+            time.sleep(0.0002)  # hold it while the others take theirs
+            if buffer != bytes([mark]) * 256:  # another thread wrote into it
+                errors.append(f"thread {mark}")
+            del buffer
+
+    threads = [threading.Thread(target=work, args=(m,)) for m in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
