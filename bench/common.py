@@ -54,6 +54,26 @@ def wait_until_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) ->
     raise RuntimeError(f"failed to start: {url} not ready after {timeout}s")
 
 
+def memory_dir(need: int) -> Path | None:
+    """``/dev/shm`` when it is a tmpfs with ``need`` bytes free, else None.
+
+    On the virtual machines these benchmarks run on, writing into an ext4
+    page cache swings between about 0.3 and 7 ms of kernel CPU per MiB
+    (the same dd, minutes apart: large folios taken from memory the host
+    has reclaimed), while tmpfs stays at 0.3. A benchmark that compares two
+    configurations of Seawall by their CPU cost keeps both on tmpfs, so
+    that the machine's memory is not what it measures.
+    """
+    shm = Path("/dev/shm")
+    try:
+        stats = os.statvfs(shm)
+        with open("/proc/mounts") as mounts:
+            tmpfs = any(line.split()[1:3] == [str(shm), "tmpfs"] for line in mounts)
+    except OSError:
+        return None
+    return shm if tmpfs and stats.f_bavail * stats.f_frsize >= need else None
+
+
 @contextlib.contextmanager
 def scratch_dir(base: Path | None, prefix: str) -> Iterator[Path]:
     """A temporary directory under ``base`` (or the system's), removed after."""

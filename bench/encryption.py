@@ -29,6 +29,7 @@ from bench.common import (
     free_port,
     markdown_table,
     median,
+    memory_dir,
     running,
     scratch_dir,
     write_section,
@@ -37,7 +38,7 @@ from bench.registry import Client, Target
 
 COMMAND = ".venv/bin/python -m bench.encryption"
 TARGET_RATIO = 0.9
-SWEEP_SIZES = (64 * 1024, 256 * 1024, 1024 * 1024, 4096 * 1024)
+SWEEP_SIZES = (64 * 1024, 256 * 1024, 1024 * 1024, 2048 * 1024, 4096 * 1024)
 
 
 @contextlib.contextmanager
@@ -107,20 +108,28 @@ class Options:
 
 
 def compare(options: Options) -> Samples:
-    """Encrypted against unencrypted, alternating, ``repeats`` rounds."""
+    """Encrypted against unencrypted, alternating, ``repeats`` rounds.
+
+    Every round starts both servers afresh and removes their data when it
+    ends, so that what the rounds wrote before (4 GiB each) neither fills
+    the memory the data directories live in nor leaves one server of a
+    round writing while the kernel reclaims.
+    """
     samples: Samples = {}
-    with contextlib.ExitStack() as stack:
-        targets = [
-            stack.enter_context(
-                seawall(
-                    stack.enter_context(scratch_dir(options.workdir, f"bench-{name}-")),
-                    name,
-                    encryption=flag,
+    for round_ in range(options.repeats):
+        with contextlib.ExitStack() as stack:
+            targets = [
+                stack.enter_context(
+                    seawall(
+                        stack.enter_context(
+                            scratch_dir(options.workdir, f"bench-{name}-")
+                        ),
+                        name,
+                        encryption=flag,
+                    )
                 )
-            )
-            for name, flag in (("encrypted", "true"), ("plain", "false"))
-        ]
-        for round_ in range(options.repeats):
+                for name, flag in (("encrypted", "true"), ("plain", "false"))
+            ]
             order = targets if round_ % 2 == 0 else targets[::-1]
             for target in order:
                 blob_round(target, options.size, round_, options.chunk, samples)
@@ -199,6 +208,7 @@ def render(compared: Samples, swept: Samples, options: Options) -> str:
         sweep_rows,
     )
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    where = f"`{options.workdir}`" if options.workdir else "the system's temp dir"
     return f"""\
 {os.cpu_count()} CPUs shared with other work; {when}.
 
@@ -213,7 +223,9 @@ Command (repository root):
 Both servers are `seawall serve` on the embedded default (SQLite, local
 directory), access control off, differing only in `SEAWALL_ENCRYPTION`;
 each figure is the median of {options.repeats} alternating runs with the
-client of bench/registry.py. A ratio is the median, over the runs, of
+client of bench/registry.py, each run on two freshly started servers whose
+data is removed afterwards. Data directories: {where} (see `memory_dir`
+in bench/common.py for why tmpfs). A ratio is the median, over the runs, of
 encrypted / unencrypted within one run (the range in brackets): the two
 servers of a run met the same machine, which drifts between runs.
 
@@ -229,16 +241,25 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--sweep-mib", type=int, default=256)
     parser.add_argument("--chunk-mib", type=int, default=16)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where the servers keep their data (default: /dev/shm if it has"
+        " room, see bench.common.memory_dir, else the system's temporary dir)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
+    size = args.size_mib * MIB
+    # A round holds two servers' pushes at once: 4 blobs, and room to spare.
+    workdir = args.workdir or memory_dir(6 * size)
     return Options(
-        args.size_mib * MIB,
+        size,
         args.chunk_mib * MIB,
         args.repeats,
         args.sweep_mib * MIB,
-        args.workdir,
+        workdir,
         not args.no_write,
     )
 

@@ -58,7 +58,7 @@ class Settings(BaseSettings):
         default=True, description="Seal blobs at rest; off only for benchmarks."
     )
     encryption_chunk_size: int = Field(
-        default=256 * 1024,
+        default=1024 * 1024,
         ge=4096,
         le=16 * 1024 * 1024,
         description="Plaintext bytes per AES-256-GCM chunk of newly sealed blobs.",

@@ -35,7 +35,7 @@ from tests.live import LiveServer
 pytestmark = pytest.mark.integration
 
 MARKER = b"SEAWALL-AT-REST-MARKER-5d1e0c"
-CHUNK = 256 * 1024  # the default encryption_chunk_size
+CHUNK = 1024 * 1024  # the default encryption_chunk_size
 
 
 @pytest.fixture(scope="module")
