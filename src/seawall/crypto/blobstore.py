@@ -31,7 +31,6 @@ from seawall.crypto.keys import KeyManager, WrappedKey
 from seawall.crypto.objects import SealedObject, SealedObjects
 from seawall.errors import BlobUnknown, DigestInvalid, IntegrityError, RangeInvalid
 from seawall.oci.digest import Digest, new_hasher
-from seawall.storage.buffers import CHUNKS
 from seawall.storage.hashing import HashPipe
 from seawall.storage.interfaces import READ_CHUNK, BlobStore, BlobWriter
 
@@ -71,8 +70,9 @@ class EncryptedBlobStore:
         """Stream plaintext, one chunk a piece; every error before the first byte.
 
         Pieces are chunks of the object (``chunk_size`` bytes, trimmed at the
-        ends of a range) whatever ``piece`` asks: opening straight into the
-        ``bytes`` handed out is what saves a copy.
+        ends of a range), as ``memoryview``s, whatever ``piece`` asks: it
+        sets how much is read from ``inner`` at a time (see
+        :func:`_plaintext`).
         """
         obj = self.objects.get(self.domain, digest)
         if obj is None:
@@ -84,7 +84,7 @@ class EncryptedBlobStore:
         opener = ChunkOpener(data_key, self._check_header(obj))
         if end <= offset and obj.size > 0:
             return iter(())
-        stream = _plaintext(self.inner, obj, opener, offset, end)
+        stream = _plaintext(self.inner, obj, opener, offset, end, piece=piece)
         # Open the first batch now: a damaged small blob (a manifest, a config)
         # fails here, before a response is started, as an integrity error.
         first = next(stream, None)
@@ -136,15 +136,25 @@ class EncryptedBlobStore:
 
 
 def _plaintext(
-    inner: BlobStore, obj: SealedObject, opener: ChunkOpener, offset: int, end: int
+    inner: BlobStore,
+    obj: SealedObject,
+    opener: ChunkOpener,
+    offset: int,
+    end: int,
+    *,
+    piece: int = READ_CHUNK,
 ) -> Iterator[bytes]:
-    """Open the chunks covering [offset, end), about READ_CHUNK bytes a piece.
+    """Open the chunks covering [offset, end), one piece per chunk.
 
-    The inner store is asked for pieces of whole sealed records, so records
-    are views of those pieces; a few records are opened straight into one
-    ``bytearray`` that is handed out as it is: no copy between the driver's
-    read and the caller. A driver answering in other piece sizes still works
-    (straddling records are joined). Only the first and last chunk of a
+    The inner store is asked for pieces of whole sealed records, at least
+    ``piece`` bytes each: the fewer reads, the fewer times the reading thread
+    must win the GIL back from the event loop that sends. A record
+    inside a writable piece (the filesystem driver reads into reusable
+    ``bytearray`` buffers) is opened in place and handed out as a view of
+    that piece: the read's copy is the only one, and the decryption runs
+    over memory the read just brought into the CPU's cache. Other records
+    (a driver answering ``bytes``, or records straddling two pieces) are
+    opened into a buffer of their own. Only the first and last chunk of a
     range are ever trimmed.
     """
     record, final = obj.chunk_size + OVERHEAD, obj.size // obj.chunk_size
@@ -157,26 +167,22 @@ def _plaintext(
         + (obj.chunk_size if last < final else obj.size % obj.chunk_size)
         + OVERHEAD
     )
-    piece = max(1, READ_CHUNK // record) * record
+    piece = -(-piece // record) * record  # whole records, at least ``piece`` bytes
     stream = inner.read(obj.sealed_digest, start, stop - start, piece=piece)
-    per_batch = max(1, READ_CHUNK // obj.chunk_size)
     sealed = records(stream, record, last - first + 1)
-    for batch_first in range(first, last + 1, per_batch):
-        batch_last = min(last, batch_first + per_batch - 1)
-        base = batch_first * obj.chunk_size
-        top = min(obj.size, (batch_last + 1) * obj.chunk_size)
-        trimmed = top > end or base < offset  # the ends of a range
-        out = bytearray(top - base) if trimmed else CHUNKS.take(top - base)
-        view = memoryview(out)
-        for index in range(batch_first, batch_last + 1):
-            at = (index - batch_first) * obj.chunk_size
-            opener.open_into(next(sealed), index, index == final, view[at:])
-        view.release()
-        if top > end:
-            del out[end - base :]
+    for index in range(first, last + 1):
+        data = next(sealed)
+        if isinstance(data, memoryview) and not data.readonly:
+            plain = opener.open_in_place(data, index, index == final)
+        else:
+            plain = memoryview(bytearray(len(data) - OVERHEAD))
+            opener.open_into(data, index, index == final, plain)
+        base = index * obj.chunk_size
+        if base + len(plain) > end:
+            plain = plain[: end - base]
         if base < offset:
-            del out[: offset - base]
-        yield out  # a bytearray: bytes-like
+            plain = plain[offset - base :]
+        yield plain  # type: ignore[misc]  # a memoryview: bytes-like
 
 
 def _prepend(first: bytes | None, rest: Iterator[bytes]) -> Iterator[bytes]:

@@ -230,28 +230,54 @@ class ChunkOpener:
         length = len(record) - OVERHEAD
         if length < 0:
             raise IntegrityError(f"failed to open chunk {index}: it is truncated")
+        self._decrypt(record, index, last, out[:length])
+        return length
+
+    def open_in_place(self, record: memoryview, index: int, last: bool) -> memoryview:
+        """Open a writable record over its own ciphertext; the plaintext's view.
+
+        The plaintext takes the place of the ciphertext (``record[12:-16]``),
+        so opening touches only memory the read just brought into the cache.
+        On failure the record holds garbage: it must not be used again.
+        """
+        length = len(record) - OVERHEAD
+        if length < 0:
+            raise IntegrityError(f"failed to open chunk {index}: it is truncated")
+        plain = record[NONCE_SIZE : NONCE_SIZE + length]
+        self._decrypt(record, index, last, plain)
+        return plain
+
+    def _decrypt(
+        self, record: bytes | memoryview, index: int, last: bool, out: memoryview
+    ) -> None:
         nonce = bytes(record[:NONCE_SIZE])
         aad = chunk_aad(self._prefix, index, last)
         try:
-            self._aead.decrypt_into(nonce, record[NONCE_SIZE:], aad, out[:length])
+            self._aead.decrypt_into(nonce, record[NONCE_SIZE:], aad, out)
         except InvalidTag as exc:
             raise IntegrityError(
                 f"failed to open chunk {index}: content does not authenticate"
             ) from exc
-        return length
 
 
-def records(pieces: Iterable[bytes], record_size: int, count: int) -> Iterator[bytes]:
+def records(
+    pieces: Iterable[bytes], record_size: int, count: int
+) -> Iterator[bytes | memoryview]:
     """Regroup a byte stream into ``count`` records of ``record_size`` bytes.
 
-    The last record may be shorter (a final chunk). Records that lie inside
-    one piece are views of it, not copies. IntegrityError when the stream
-    ends early or runs on past the expected records.
+    The last record may be shorter (a final chunk). A record that lies inside
+    one piece is a view of it (writable when the piece is), not a copy; only
+    records straddling two pieces are joined into ``bytes``. IntegrityError
+    when the stream ends early or runs on past the expected records.
     """
     carry = bytearray()
+    tail: memoryview | None = None  # the final record, if inside one piece
     produced = 0
     for piece in pieces:
         view = memoryview(piece)
+        if tail is not None:  # the final record goes on into this piece
+            carry += tail
+            tail = None
         if carry and produced < count - 1:
             take = min(record_size - len(carry), len(view))
             carry += view[:take]
@@ -262,12 +288,16 @@ def records(pieces: Iterable[bytes], record_size: int, count: int) -> Iterator[b
             carry = bytearray()
             produced += 1
         while len(view) >= record_size and produced < count - 1:
-            yield view[:record_size]  # type: ignore[misc]
+            yield view[:record_size]
             view = view[record_size:]
             produced += 1
-        carry += view
-    if produced != count - 1 or not carry or len(carry) > record_size:
+        if carry or produced < count - 1:
+            carry += view
+        elif view:
+            tail = view
+    final = tail if tail is not None else carry
+    if produced != count - 1 or not final or len(final) > record_size:
         raise IntegrityError(
             "failed to open sealed object: it is truncated or has extra bytes"
         )
-    yield bytes(carry)
+    yield final if tail is not None else bytes(carry)

@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from seawall.errors import BlobUnknown, NameUnknown, RangeInvalid
 from seawall.oci.digest import Digest
-from seawall.registry.streaming import BlobResponse
+from seawall.registry.streaming import PULL_BATCH, BlobResponse
 
 # The token rides in the query string: access logs record paths, never queries,
 # and a pre-signed URL is a credential.
@@ -134,7 +134,12 @@ def download_route(urls: DownloadUrls, registry: Any) -> Route:
         first, last = wanted or (0, size - 1)
         try:
             _, chunks = await run_in_threadpool(
-                registry.read_blob, repository, digest, first, last - first + 1
+                registry.read_blob,
+                repository,
+                digest,
+                first,
+                last - first + 1,
+                piece=PULL_BATCH,
             )
         except (BlobUnknown, NameUnknown, RangeInvalid):
             return JSONResponse({"message": "failed to find the layer"}, 404)

@@ -8,6 +8,7 @@ Docker-Upload-UUID, OCI-Subject, Link).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -35,7 +36,7 @@ from seawall.oci.digest import Digest
 from seawall.oci.reference import is_digest_reference, validate_name
 from seawall.registry import guard as actions
 from seawall.registry.context import RegistryContext
-from seawall.registry.streaming import BlobResponse
+from seawall.registry.streaming import PULL_BATCH, BlobResponse
 from seawall.storage.registry import RegistryStore, StoredManifest
 
 log = get_logger(__name__)
@@ -336,7 +337,13 @@ async def get_blob(request: Request) -> Response:
         length = end - offset + 1
         status = 206
         headers["Content-Range"] = f"bytes {offset}-{end}/{size}"
-    _, chunks = await _run(ctx.store.read_blob, name, digest, offset, length)
+    _, chunks = await _run(
+        functools.partial(ctx.store.read_blob, piece=PULL_BATCH),
+        name,
+        digest,
+        offset,
+        length,
+    )
     headers["Content-Length"] = str(length)
     return BlobResponse(
         chunks,

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 
 from seawall.errors import BlobUnknown, RangeInvalid, UploadUnknown
 from seawall.oci.digest import Digest
+from seawall.storage.interfaces import READ_CHUNK
 from seawall.storage.metadata import schema as t
 from seawall.storage.metadata.sql import insert_ignore
 from seawall.storage.records import Repository, UploadSession
@@ -39,14 +40,24 @@ class BlobPart(RepositoryPart):
         return int(size)
 
     def read_blob(
-        self, name: str, digest: Digest, offset: int = 0, length: int | None = None
+        self,
+        name: str,
+        digest: Digest,
+        offset: int = 0,
+        length: int | None = None,
+        *,
+        piece: int = READ_CHUNK,
     ) -> tuple[int, Iterator[bytes]]:
-        """(total size, stream of the requested range) of a linked blob."""
+        """(total size, stream of the requested range) of a linked blob.
+
+        ``piece`` is the size of read the caller would like (see
+        :meth:`~seawall.storage.interfaces.BlobProvider.read`).
+        """
         size = self.stat_blob(name, digest)
         if offset > size or (offset == size and size > 0):
             raise RangeInvalid(f"invalid range: offset {offset} beyond size {size}")
         _, store = self._store_for(self.get_repository(name))
-        return size, store.read(digest, offset, length)
+        return size, store.read(digest, offset, length, piece=piece)
 
     def put_blob(self, name: str, chunks: Iterator[bytes], digest: Digest) -> int:
         """Store a whole blob in one call (monolithic upload); returns its size."""

@@ -43,9 +43,12 @@ class BlobProvider(Protocol):
         ``piece`` is the size of pieces the caller would like: a driver that
         can makes every piece but the last exactly that size (the encrypted
         store reads whole sealed records this way, with no regrouping copy);
-        a decorator may answer in pieces of its own. A piece is ``bytes`` or
-        a ``bytearray`` that nothing changes once it is handed out (the
-        encrypted store opens chunks into buffers it then gives away).
+        a decorator may answer in pieces of its own. A piece is bytes-like
+        (``bytes``, ``bytearray`` or ``memoryview``) and the caller's once it
+        is handed out: nothing changes it while the caller holds it. The
+        filesystem driver reads into reusable buffers that it fills again only
+        once nothing refers to them, and the encrypted store opens chunks in
+        place and hands out views of those buffers.
 
         Raises BlobUnknown when absent, RangeInvalid for an offset beyond the
         end, IntegrityError when stored bytes fail verification.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import Engine
 from seawall.crypto.blobstore import EncryptedBlobStore
 from seawall.crypto.envelope import HEADER_SIZE, OVERHEAD
 from seawall.crypto.errors import KeyUnavailable
-from seawall.crypto.keys import KeyManager
+from seawall.crypto.keys import DEFAULT_ALIAS, KeyManager
 from seawall.errors import BlobUnknown, DigestInvalid, IntegrityError, RangeInvalid
 from seawall.oci.digest import Digest
 from tests.unit.crypto.conftest import CHUNK, make_store
@@ -257,3 +258,60 @@ def _put_as(store: EncryptedBlobStore, data: bytes, digest: Digest) -> Digest:
     writer = store.writer()
     writer.write(data)
     return writer.commit(digest)
+
+
+class _BytesPieces:
+    """A driver answering read-only ``bytes`` in pieces of its own size."""
+
+    def __init__(self, inner: object, size: int) -> None:
+        self._inner = inner
+        self._size = size
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    def read(
+        self,
+        digest: Digest,
+        offset: int = 0,
+        length: int | None = None,
+        *,
+        piece: int = 0,
+    ) -> Iterator[bytes]:
+        whole = b"".join(self._inner.read(digest, offset, length))  # type: ignore[attr-defined]
+        for start in range(0, len(whole), self._size):
+            yield whole[start : start + self._size]
+
+
+@pytest.mark.parametrize("piece", [1000, CHUNK + OVERHEAD, 3 * CHUNK])
+def test_drivers_answering_bytes_of_any_size_still_open(
+    store: EncryptedBlobStore, piece: int
+) -> None:
+    data = os.urandom(4 * CHUNK + 5)
+    digest = _put(store, data)
+    store.inner = _BytesPieces(store.inner, piece)  # type: ignore[assignment]
+
+    assert b"".join(store.read(digest)) == data
+    assert (
+        b"".join(store.read(digest, CHUNK - 3, CHUNK + 9))
+        == data[CHUNK - 3 : 2 * CHUNK + 6]
+    )
+
+
+def test_pieces_held_by_the_caller_keep_their_bytes(
+    keys: KeyManager, engine: Engine, storage_root: Path
+) -> None:
+    # Chunks of 256 KiB: read and opened in pooled buffers, which are filled
+    # again only once nothing holds them. A caller keeping every piece (as a
+    # slow transport may) must still see each one unchanged.
+    key = keys.managed_key(DEFAULT_ALIAS)
+    store = make_store(keys, engine, storage_root, key.key_id, "default")
+    store.chunk_size = 256 * 1024
+    data = os.urandom(80 * 256 * 1024 + 11)
+    digest = _put(store, data, piece=1024 * 1024)
+
+    for _ in range(2):  # the second read finds the first one's buffers free
+        pieces = list(store.read(digest, piece=2 * 1024 * 1024))
+        assert all(isinstance(p, memoryview) for p in pieces)
+        assert b"".join(pieces) == data
+        del pieces

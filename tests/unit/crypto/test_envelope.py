@@ -152,3 +152,42 @@ def test_released_record_buffers_are_reused() -> None:
     del first
     second = sealer.seal(os.urandom(chunk))
     assert CHUNKS._ring[slot] is second  # the same buffer, filled again
+
+
+def test_records_inside_a_piece_are_views_writable_as_the_piece_is() -> None:
+    # Three records of 8 and a final one of 3, in pieces aligned to records
+    # except that the final record straddles the last two pieces.
+    stream = [bytearray(b"a" * 8 + b"b" * 8), bytearray(b"c" * 8 + b"d"), b"dd"]
+
+    got = list(records(iter(stream), 8, 4))
+
+    assert [bytes(r) for r in got] == [b"a" * 8, b"b" * 8, b"c" * 8, b"ddd"]
+    assert all(isinstance(r, memoryview) and not r.readonly for r in got[:3])
+    assert isinstance(got[3], bytes)  # joined from two pieces
+    whole = list(records(iter([bytearray(b"a" * 8 + b"dd")]), 8, 2))
+    assert isinstance(whole[1], memoryview)
+    assert bytes(whole[1]) == b"dd"
+    read_only = list(records(iter([b"a" * 8 + b"dd"]), 8, 2))
+    assert all(isinstance(r, memoryview) and r.readonly for r in read_only)
+
+
+def test_opening_in_place_gives_the_plaintext_over_the_ciphertext() -> None:
+    data = os.urandom(2 * C + 9)
+    key, header, chunks = _seal(data)
+    opener = ChunkOpener(key, header)
+    buffer = bytearray(b"".join(chunks))
+    view, size = memoryview(buffer), C + OVERHEAD
+
+    opened = [
+        opener.open_in_place(view[i * size : (i + 1) * size], i, i == 2)
+        for i in range(3)
+    ]
+
+    assert b"".join(opened) == data
+    assert opened[1].obj is buffer  # no copy: a view of the read buffer
+    damaged = bytearray(chunks[1])
+    damaged[20] ^= 0x01
+    with pytest.raises(IntegrityError, match="chunk 1"):
+        opener.open_in_place(memoryview(damaged), 1, False)
+    with pytest.raises(IntegrityError, match="chunk 0"):
+        opener.open_in_place(memoryview(bytearray(chunks[0])), 0, True)  # final?
