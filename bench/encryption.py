@@ -63,27 +63,33 @@ def _record(samples: Samples, measure: str, name: str, value: float) -> None:
 
 
 def blob_round(
-    target: Target, size: int, seed: int, chunk: int, samples: Samples
+    targets: list[Target], size: int, seed: int, chunk: int, samples: Samples
 ) -> None:
     """Push monolithic, pull, push chunked: MB/s of each into ``samples``.
 
-    Digests are computed before any request (an idle keep-alive connection
-    would be closed by the server meanwhile), and each step has its own
-    connection.
+    Each step runs on every target back to back before the next step, the
+    order reversed from one step to the next (A B, B A, A B), so that the
+    two figures of a pair are taken seconds apart: this machine's speed
+    drifts by tens of percent within a minute. Digests are computed before
+    any request (an idle keep-alive connection would be closed by the
+    server meanwhile), and each request has its own connection.
     """
     repo = f"bench/enc-{seed}"
     mono, chunked = Payload(size, 2 * seed), Payload(size, 2 * seed + 1)
     mono_digest, chunked_digest = mono.digest(), chunked.digest()
-    with PeakRss(target.pid) as rss:
-        took, _ = _call(target, "push_monolithic", repo, mono, mono_digest)
-    _record(samples, "push monolithic", target.name, size / 1e6 / took)
-    _record(samples, "rss", target.name, rss.peak / MIB)
-    took, got = _call(target, "pull", repo, mono_digest)
-    if got != size:
-        raise RuntimeError(f"failed: pulled {got} of {size} bytes")
-    _record(samples, "pull", target.name, size / 1e6 / took)
-    took, _ = _call(target, "push_chunked", repo, chunked, chunked_digest, chunk)
-    _record(samples, "push chunked", target.name, size / 1e6 / took)
+    for target in targets:
+        with PeakRss(target.pid) as rss:
+            took, _ = _call(target, "push_monolithic", repo, mono, mono_digest)
+        _record(samples, "push monolithic", target.name, size / 1e6 / took)
+        _record(samples, "rss", target.name, rss.peak / MIB)
+    for target in targets[::-1]:
+        took, got = _call(target, "pull", repo, mono_digest)
+        if got != size:
+            raise RuntimeError(f"failed: pulled {got} of {size} bytes")
+        _record(samples, "pull", target.name, size / 1e6 / took)
+    for target in targets:
+        took, _ = _call(target, "push_chunked", repo, chunked, chunked_digest, chunk)
+        _record(samples, "push chunked", target.name, size / 1e6 / took)
 
 
 def _call(target: Target, method: str, *args: object) -> tuple[float, object]:
@@ -131,9 +137,8 @@ def compare(options: Options) -> Samples:
                 for name, flag in (("encrypted", "true"), ("plain", "false"))
             ]
             order = targets if round_ % 2 == 0 else targets[::-1]
-            for target in order:
-                blob_round(target, options.size, round_, options.chunk, samples)
-                print(f"  round {round_ + 1}: {target.name} done", flush=True)
+            blob_round(order, options.size, round_, options.chunk, samples)
+            print(f"  round {round_ + 1} done", flush=True)
     return samples
 
 
@@ -147,7 +152,7 @@ def sweep(options: Options) -> Samples:
                 scratch_dir(options.workdir, "bench-sweep-") as workdir,
                 seawall(workdir, name, encryption_chunk_size=str(chunk_size)) as target,
             ):
-                blob_round(target, options.sweep_size, round_, options.chunk, samples)
+                blob_round([target], options.sweep_size, round_, options.chunk, samples)
             print(f"  sweep round {round_ + 1}: {name} done", flush=True)
     return samples
 
@@ -222,12 +227,15 @@ Command (repository root):
 
 Both servers are `seawall serve` on the embedded default (SQLite, local
 directory), access control off, differing only in `SEAWALL_ENCRYPTION`;
-each figure is the median of {options.repeats} alternating runs with the
-client of bench/registry.py, each run on two freshly started servers whose
-data is removed afterwards. Data directories: {where} (see `memory_dir`
-in bench/common.py for why tmpfs). A ratio is the median, over the runs, of
-encrypted / unencrypted within one run (the range in brackets): the two
-servers of a run met the same machine, which drifts between runs.
+each figure is the median of {options.repeats} runs with the client of
+bench/registry.py, each run on two freshly started servers whose data is
+removed afterwards. Data directories: {where} (see `memory_dir` in
+bench/common.py for why tmpfs). Within a run each step (push, pull,
+chunked push) goes to both servers back to back, in an order that flips
+from step to step and from run to run. A ratio is the median, over the
+runs, of encrypted / unencrypted within one run (the range in brackets):
+the two requests of a pair met the same machine, which drifts by tens of
+percent within a minute.
 
 Chunk size sweep ({options.sweep_size // MIB} MiB blob, encrypted, medians of
 {options.repeats} runs, one fresh server per size):
