@@ -31,6 +31,7 @@ from pathlib import Path
 import httpx
 
 from bench.common import (
+    cpu_seconds,
     free_port,
     markdown_table,
     median,
@@ -51,12 +52,6 @@ class Case:
     base_url: str
     headers: dict[str, str]
     pid: int
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time the process has used (all its threads)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager

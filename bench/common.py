@@ -54,6 +54,12 @@ def wait_until_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) ->
     raise RuntimeError(f"failed to start: {url} not ready after {timeout}s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def memory_dir(need: int) -> Path | None:
     """``/dev/shm`` when it is a tmpfs with ``need`` bytes free, else None.
 

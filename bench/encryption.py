@@ -26,6 +26,7 @@ from bench.common import (
     MIB,
     Payload,
     PeakRss,
+    cpu_seconds,
     free_port,
     markdown_table,
     median,
@@ -77,28 +78,36 @@ def blob_round(
     repo = f"bench/enc-{seed}"
     mono, chunked = Payload(size, 2 * seed), Payload(size, 2 * seed + 1)
     mono_digest, chunked_digest = mono.digest(), chunked.digest()
+    mib = size / MIB
     for target in targets:
         with PeakRss(target.pid) as rss:
-            took, _ = _call(target, "push_monolithic", repo, mono, mono_digest)
+            took, cpu, _ = _call(target, "push_monolithic", repo, mono, mono_digest)
         _record(samples, "push monolithic", target.name, size / 1e6 / took)
+        _record(samples, "cpu push monolithic", target.name, cpu * 1000 / mib)
         _record(samples, "rss", target.name, rss.peak / MIB)
     for target in targets[::-1]:
-        took, got = _call(target, "pull", repo, mono_digest)
+        took, cpu, got = _call(target, "pull", repo, mono_digest)
         if got != size:
             raise RuntimeError(f"failed: pulled {got} of {size} bytes")
         _record(samples, "pull", target.name, size / 1e6 / took)
+        _record(samples, "cpu pull", target.name, cpu * 1000 / mib)
     for target in targets:
-        took, _ = _call(target, "push_chunked", repo, chunked, chunked_digest, chunk)
+        took, cpu, _ = _call(
+            target, "push_chunked", repo, chunked, chunked_digest, chunk
+        )
         _record(samples, "push chunked", target.name, size / 1e6 / took)
+        _record(samples, "cpu push chunked", target.name, cpu * 1000 / mib)
 
 
-def _call(target: Target, method: str, *args: object) -> tuple[float, object]:
-    """Seconds one client call took on a fresh connection, and its result."""
+def _call(target: Target, method: str, *args: object) -> tuple[float, float, object]:
+    """One client call on a fresh connection: seconds, server CPU seconds, result."""
     client = Client(target.base_url)
     try:
+        cpu = cpu_seconds(target.pid)
         started = time.perf_counter()
         result = getattr(client, method)(*args)
-        return time.perf_counter() - started, result
+        took = time.perf_counter() - started
+        return took, cpu_seconds(target.pid) - cpu, result
     finally:
         client.close()
 
@@ -204,6 +213,23 @@ def render(compared: Samples, swept: Samples, options: Options) -> str:
     table = markdown_table(
         ["measure", "encrypted", "unencrypted", "ratio", "target", "met"], rows
     )
+    cpu_rows = []
+    for key, label in _MEASURES:
+        enc_cpu = compared[f"cpu {key}"]["encrypted"]
+        plain_cpu = compared[f"cpu {key}"]["plain"]
+        extra = median([e - p for e, p in zip(enc_cpu, plain_cpu, strict=True)])
+        cpu_rows.append(
+            [
+                label.split(" (")[0],
+                f"{median(enc_cpu):.2f}",
+                f"{median(plain_cpu):.2f}",
+                f"{extra:+.2f}",
+            ]
+        )
+    cpu_table = markdown_table(
+        ["measure", "encrypted", "unencrypted", "encrypted - unencrypted (paired)"],
+        cpu_rows,
+    )
     sweep_rows = [
         [name] + [f"{median(swept[key][name]):,.0f}" for key, _ in _MEASURES]
         for name in (f"{c // 1024} KiB" for c in SWEEP_SIZES)
@@ -236,6 +262,12 @@ from step to step and from run to run. A ratio is the median, over the
 runs, of encrypted / unencrypted within one run (the range in brackets):
 the two requests of a pair met the same machine, which drifts by tens of
 percent within a minute.
+
+Server CPU per MiB moved (ms, user + system, all threads of the server
+process, read from `/proc` before and after each request; medians of the
+same runs):
+
+{cpu_table}
 
 Chunk size sweep ({options.sweep_size // MIB} MiB blob, encrypted, medians of
 {options.repeats} runs, one fresh server per size):
