@@ -13,7 +13,7 @@ from typing import Any
 
 import anyio
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from seawall import logging as seawall_logging
@@ -114,6 +114,19 @@ async def _seawall_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # The client closed the connection before its body ended: nothing to
+    # answer and nothing wrong here. Whatever storage had taken stays
+    # consistent (an upload session keeps what it stored and can resume).
+    log.info("client gone before the request body ended")
+    return oci_errors.error_response(
+        "SIZE_INVALID",
+        "invalid size: the connection closed before the request body ended",
+        status=400,
+        head=request.method == "HEAD",
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", error=type(exc).__name__)
     return oci_errors.error_response(
@@ -154,7 +167,11 @@ def create_app(settings: Settings, services: Services | None = None) -> Starlett
 
     app = Starlette(
         routes=[*services.extra_routes, *_ecr_routes(services), *registry_routes()],
-        exception_handlers={SeawallError: _seawall_error, Exception: _unexpected},
+        exception_handlers={
+            SeawallError: _seawall_error,
+            ClientDisconnect: _client_gone,
+            Exception: _unexpected,
+        },
         lifespan=lifespan,
     )
     app.state.registry = context

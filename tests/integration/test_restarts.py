@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -101,5 +103,64 @@ def test_kill_during_upload_leaves_no_half_blob(tmp_path: Path) -> None:
             auth=AUTH,
         )
         assert ok.status_code == 201
+    finally:
+        server.stop()
+
+
+def _half_request(server_url: str, method: str, target: str, total: int) -> None:
+    """Send headers announcing ``total`` bytes, a third of them, then hang up."""
+    host, port = server_url.removeprefix("http://").split(":")
+    token = base64.b64encode(f"{ADMIN_KEY_ID}:{ADMIN_SECRET}".encode()).decode()
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(
+            f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n"
+            f"Authorization: Basic {token}\r\n"
+            "Content-Type: application/octet-stream\r\n"
+            f"Content-Length: {total}\r\n\r\n".encode()
+        )
+        sock.sendall(b"x" * (total // 3))
+
+
+def test_a_client_gone_mid_body_stores_no_blob_and_the_upload_resumes(
+    tmp_path: Path,
+) -> None:
+    server = start_server(tmp_path / "data")
+    total = 8 << 20  # several body batches: the server reads ahead of storage
+    body = b"x" * total
+    digest = "sha256:" + hashlib.sha256(body).hexdigest()
+    path = "/v2/gone/app/blobs"
+    try:
+        _half_request(server.url, "POST", f"{path}/uploads/?digest={digest}", total)
+        assert httpx.head(f"{server.url}{path}/{digest}", auth=AUTH).status_code == 404
+        session = httpx.post(f"{server.url}{path}/uploads/", auth=AUTH)
+        location = session.headers["location"]
+        _half_request(server.url, "PATCH", location, total)
+
+        # The session keeps what the cut-off PATCH stored (resumable, as the
+        # spec has it), never more than was sent: a client resumes from the
+        # Range a 416 reports and the blob comes out whole.
+        offset, patch = 0, None
+        for _ in range(100):
+            patch = httpx.patch(
+                f"{server.url}{location}",
+                content=body[offset:],
+                headers={"Content-Range": f"{offset}-{total - 1}"},
+                auth=AUTH,
+            )
+            if patch.status_code != 416:
+                break
+            offset = int(patch.headers["range"].split("-")[1]) + 1
+        assert patch is not None
+        assert patch.status_code == 202, patch.text
+        assert offset <= total // 3
+        done = httpx.put(
+            f"{server.url}{patch.headers['location']}",
+            params={"digest": digest},
+            auth=AUTH,
+        )
+        assert done.status_code == 201, done.text
+        assert httpx.get(f"{server.url}{path}/{digest}", auth=AUTH).content == body
+        assert "Traceback" not in server.logs()
+        assert server.logs().count("client gone before the request body ended") == 2
     finally:
         server.stop()

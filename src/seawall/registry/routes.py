@@ -8,8 +8,10 @@ Docker-Upload-UUID, OCI-Subject, Link).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
+import queue
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -44,6 +46,7 @@ T = TypeVar("T")
 
 # Request bodies are handed to storage in batches of this size.
 BODY_BATCH = 1024 * 1024
+BODY_DEPTH = 2
 
 
 async def _run(func: Callable[..., T], *args: Any) -> T:
@@ -370,19 +373,43 @@ async def delete_blob(request: Request) -> Response:
 class _BodyBridge:
     """Feeds an async request body to synchronous storage code in a thread.
 
-    Chunks are gathered into batches of at least :data:`BODY_BATCH` bytes on
-    the event loop (one thread hop per batch); the storage thread pulls one
-    batch at a time, so at most a couple of batches are in memory whatever
-    the blob's size.
+    The event loop gathers chunks into batches of at least
+    :data:`BODY_BATCH` bytes and stays up to :data:`BODY_DEPTH` batches
+    ahead of the storage thread, so that receiving the next MiB overlaps
+    with hashing, sealing and writing this one (one thread hop per batch).
+    At most ``BODY_DEPTH + 1`` batches are in memory whatever the blob's
+    size. The chunks are the ones received, never copied.
     """
 
-    def __init__(self, request: Request) -> None:
+    def __init__(self, request: Request, depth: int = BODY_DEPTH) -> None:
         self._stream = request.stream().__aiter__()
+        self._ready: queue.SimpleQueue[list[bytes] | BaseException | None] = (
+            queue.SimpleQueue()
+        )
+        self._room = asyncio.Semaphore(depth)
+        self._loop = asyncio.get_running_loop()
         self.received = 0
 
+    async def feed(self, consume: Callable[[Iterator[bytes]], T]) -> T:
+        """``consume(chunks)`` in a worker thread while the body is received."""
+        producer = asyncio.ensure_future(self._produce())
+        try:
+            return await _run(consume, self._chunks())
+        finally:
+            producer.cancel()  # a consumer that stopped early leaves it waiting
+
+    async def _produce(self) -> None:
+        try:
+            while True:
+                await self._room.acquire()
+                batch = await self._next_batch()
+                self._ready.put(batch or None)
+                if not batch:
+                    return
+        except Exception as exc:  # a client gone mid-body: raised in the thread
+            self._ready.put(exc)
+
     async def _next_batch(self) -> list[bytes]:
-        # The received chunks themselves, never copied: the event loop is the
-        # narrow part of an upload, the storage thread hashes and writes.
         batch: list[bytes] = []
         size = 0
         async for chunk in self._stream:
@@ -393,10 +420,16 @@ class _BodyBridge:
         self.received += size
         return batch
 
-    def chunks(self) -> Iterator[bytes]:
+    def _chunks(self) -> Iterator[bytes]:
         """A blocking iterator; call only from a worker thread."""
-        while batch := anyio.from_thread.run(self._next_batch):
-            yield from batch
+        while True:
+            item = self._ready.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            self._loop.call_soon_threadsafe(self._room.release)
+            yield from item
 
 
 def _upload_headers(name: str, session_id: str, size: int) -> dict[str, str]:
@@ -429,7 +462,7 @@ async def start_upload(request: Request) -> Response:
     if digest_param:
         digest = Digest.parse(digest_param)
         bridge = _BodyBridge(request)
-        await _run(lambda: ctx.store.put_blob(name, bridge.chunks(), digest))
+        await bridge.feed(lambda chunks: ctx.store.put_blob(name, chunks, digest))
         _check_length(request, bridge.received)
         _emit(request, "CompleteLayerUpload", name, layerDigest=str(digest))
         return _created(name, digest)
@@ -497,8 +530,8 @@ async def patch_upload(request: Request) -> Response:
     start = _content_range_start(request)
     bridge = _BodyBridge(request)
     try:
-        size = await _run(
-            lambda: ctx.store.append_upload(name, session_id, bridge.chunks(), start)
+        size = await bridge.feed(
+            lambda chunks: ctx.store.append_upload(name, session_id, chunks, start)
         )
     except RangeInvalid as exc:
         current = (exc.detail or {}).get("size", 0)
@@ -525,8 +558,8 @@ async def put_upload(request: Request) -> Response:
     ctx = _ctx(request)
     start = _content_range_start(request)
     bridge = _BodyBridge(request)
-    await _run(
-        lambda: ctx.store.append_upload(name, session_id, bridge.chunks(), start)
+    await bridge.feed(
+        lambda chunks: ctx.store.append_upload(name, session_id, chunks, start)
     )
     await _run(ctx.store.commit_upload, name, session_id, digest)
     _emit(
