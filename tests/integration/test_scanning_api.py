@@ -104,7 +104,7 @@ def code(exc: pytest.ExceptionInfo[ClientError]) -> str:
 
 
 def test_basic_scanning_through_the_ecr_api(
-    api_server: LiveServer, debian_layout: Path, tmp_path: Path
+    api_server: LiveServer, debian_layout: Path
 ) -> None:
     ecr = ecr_client(api_server)
     default = ecr.get_registry_scanning_configuration()["scanningConfiguration"]
