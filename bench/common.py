@@ -41,14 +41,19 @@ def free_port() -> int:
         return port
 
 
-def wait_until_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
-    """Poll ``url`` until it answers below 500; raise if ``proc`` dies first."""
+def wait_until_ready(
+    url: str, proc: subprocess.Popen[bytes], timeout: float, *, verify: bool = True
+) -> None:
+    """Poll ``url`` until it answers below 500; raise if ``proc`` dies first.
+
+    ``verify=False`` for a server whose self-signed CA does not exist yet.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"failed to start: exited with {proc.returncode}")
         with contextlib.suppress(httpx.TransportError):
-            if httpx.get(url, timeout=2).status_code < 500:
+            if httpx.get(url, timeout=2, verify=verify).status_code < 500:
                 return
         time.sleep(0.1)
     raise RuntimeError(f"failed to start: {url} not ready after {timeout}s")
@@ -92,7 +97,12 @@ def scratch_dir(base: Path | None, prefix: str) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def running(
-    argv: Sequence[str], ready_url: str, log: Path, env: dict[str, str] | None = None
+    argv: Sequence[str],
+    ready_url: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    *,
+    verify: bool = True,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server until the block ends; its output goes to ``log``."""
     with log.open("wb") as out:
@@ -101,7 +111,7 @@ def running(
         )
         try:
             try:
-                wait_until_ready(ready_url, proc, timeout=60)
+                wait_until_ready(ready_url, proc, timeout=60, verify=verify)
             except RuntimeError as exc:
                 tail = log.read_text()[-4000:]
                 raise RuntimeError(f"{exc}; log:\n{tail}") from exc

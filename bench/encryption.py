@@ -43,17 +43,27 @@ SWEEP_SIZES = (64 * 1024, 256 * 1024, 1024 * 1024, 2048 * 1024, 4096 * 1024)
 
 
 @contextlib.contextmanager
-def seawall(workdir: Path, name: str, **settings: str) -> Iterator[Target]:
-    """``seawall serve`` with a fresh data directory and ``settings``."""
+def seawall(
+    workdir: Path, name: str, *, tls: bool = False, **settings: str
+) -> Iterator[Target]:
+    """``seawall serve`` with a fresh data directory and ``settings``.
+
+    With ``tls`` the server makes its own CA and certificate
+    (``SEAWALL_TLS_SELF_SIGNED``) and the target carries that CA.
+    """
     port = free_port()
+    data = workdir / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEAWALL_")}
-    env |= {"SEAWALL_DATA_DIR": str(workdir / "data")}
+    env |= {"SEAWALL_DATA_DIR": str(data)}
     env |= {"SEAWALL_LISTEN": f"127.0.0.1:{port}", "SEAWALL_AUTH_ENABLED": "false"}
     env |= {f"SEAWALL_{key.upper()}": value for key, value in settings.items()}
-    base = f"http://127.0.0.1:{port}"
+    if tls:
+        env["SEAWALL_TLS_SELF_SIGNED"] = "true"
+    base = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     argv = [str(Path(sys.executable).parent / "seawall"), "serve"]
-    with running(argv, f"{base}/v2/", workdir / "server.log", env) as proc:
-        yield Target(name, base, proc.pid)
+    log = workdir / "server.log"
+    with running(argv, f"{base}/v2/", log, env, verify=not tls) as proc:
+        yield Target(name, base, proc.pid, data / "tls" / "ca.pem" if tls else None)
 
 
 Samples = dict[str, dict[str, list[float]]]
@@ -101,7 +111,7 @@ def blob_round(
 
 def _call(target: Target, method: str, *args: object) -> tuple[float, float, object]:
     """One client call on a fresh connection: seconds, server CPU seconds, result."""
-    client = Client(target.base_url)
+    client = Client(target.base_url, target.ca)
     try:
         cpu = cpu_seconds(target.pid)
         started = time.perf_counter()
@@ -120,6 +130,17 @@ class Options:
     sweep_size: int
     workdir: Path | None
     write: bool
+    tls: bool = False
+    sweep: bool = True
+
+    @property
+    def title(self) -> str:
+        return "Encryption at rest over HTTPS" if self.tls else "Encryption at rest"
+
+    @property
+    def command(self) -> str:
+        flags = " --tls --no-sweep" if self.tls else ""
+        return COMMAND + flags
 
 
 def compare(options: Options) -> Samples:
@@ -140,6 +161,7 @@ def compare(options: Options) -> Samples:
                             scratch_dir(options.workdir, f"bench-{name}-")
                         ),
                         name,
+                        tls=options.tls,
                         encryption=flag,
                     )
                 )
@@ -230,13 +252,27 @@ def render(compared: Samples, swept: Samples, options: Options) -> str:
         ["measure", "encrypted", "unencrypted", "encrypted - unencrypted (paired)"],
         cpu_rows,
     )
-    sweep_rows = [
-        [name] + [f"{median(swept[key][name]):,.0f}" for key, _ in _MEASURES]
-        for name in (f"{c // 1024} KiB" for c in SWEEP_SIZES)
-    ]
-    sweep_table = markdown_table(
-        ["chunk size", "push mono (MB/s)", "push chunked (MB/s)", "pull (MB/s)"],
-        sweep_rows,
+    sweep_part = ""
+    if swept:
+        sweep_rows = [
+            [name] + [f"{median(swept[key][name]):,.0f}" for key, _ in _MEASURES]
+            for name in (f"{c // 1024} KiB" for c in SWEEP_SIZES)
+        ]
+        sweep_table = markdown_table(
+            ["chunk size", "push mono (MB/s)", "push chunked (MB/s)", "pull (MB/s)"],
+            sweep_rows,
+        )
+        sweep_part = f"""
+Chunk size sweep ({options.sweep_size // MIB} MiB blob, encrypted, medians of
+{options.repeats} runs, one fresh server per size):
+
+{sweep_table}
+"""
+    transport = (
+        "HTTPS (each server's own self-signed certificate, TLS 1.3 through"
+        " Python's ssl module in both server and client)"
+        if options.tls
+        else "plain HTTP"
     )
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     where = f"`{options.workdir}`" if options.workdir else "the system's temp dir"
@@ -246,13 +282,14 @@ def render(compared: Samples, swept: Samples, options: Options) -> str:
 Command (repository root):
 
 ```
-{COMMAND}
+{options.command}
 ```
 
 {table}
 
 Both servers are `seawall serve` on the embedded default (SQLite, local
-directory), access control off, differing only in `SEAWALL_ENCRYPTION`;
+directory) over {transport}, access control off, differing only in
+`SEAWALL_ENCRYPTION`;
 each figure is the median of {options.repeats} runs with the client of
 bench/registry.py, each run on two freshly started servers whose data is
 removed afterwards. Data directories: {where} (see `memory_dir` in
@@ -268,12 +305,7 @@ process, read from `/proc` before and after each request; medians of the
 same runs):
 
 {cpu_table}
-
-Chunk size sweep ({options.sweep_size // MIB} MiB blob, encrypted, medians of
-{options.repeats} runs, one fresh server per size):
-
-{sweep_table}
-"""
+{sweep_part}"""
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -290,6 +322,15 @@ def parse_args(argv: list[str] | None = None) -> Options:
         " room, see bench.common.memory_dir, else the system's temporary dir)",
     )
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="both servers on HTTPS (self-signed), as a deployment runs them;"
+        " written to its own section",
+    )
+    parser.add_argument(
+        "--no-sweep", action="store_true", help="skip the chunk size sweep"
+    )
     args = parser.parse_args(argv)
     size = args.size_mib * MIB
     # A round holds two servers' pushes at once: 4 blobs, and room to spare.
@@ -301,17 +342,19 @@ def parse_args(argv: list[str] | None = None) -> Options:
         args.sweep_mib * MIB,
         workdir,
         not args.no_write,
+        args.tls,
+        not args.no_sweep,
     )
 
 
 def main(argv: list[str] | None = None) -> None:
     options = parse_args(argv)
     compared = compare(options)
-    swept = sweep(options)
+    swept = sweep(options) if options.sweep else {}
     section = render(compared, swept, options)
     print(section)
     if options.write:
-        write_section("Encryption at rest", section)
+        write_section(options.title, section)
 
 
 if __name__ == "__main__":

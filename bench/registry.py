@@ -26,6 +26,7 @@ import http.client
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import time
@@ -81,6 +82,7 @@ class Target:
     name: str
     base_url: str
     pid: int
+    ca: Path | None = None  # the CA an https:// server's certificate chains to
 
 
 @contextlib.contextmanager
@@ -131,11 +133,17 @@ class Client:
     httpx tops out below what the registries serve, so it is never the limit.
     """
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, ca: Path | None = None) -> None:
         parts = urlsplit(base_url)
-        self.conn = http.client.HTTPConnection(
-            parts.hostname or "127.0.0.1", parts.port, timeout=600
-        )
+        host = parts.hostname or "127.0.0.1"
+        self.conn: http.client.HTTPConnection
+        if parts.scheme == "https":
+            context = ssl.create_default_context(cafile=ca)
+            self.conn = http.client.HTTPSConnection(
+                host, parts.port, timeout=600, context=context
+            )
+        else:
+            self.conn = http.client.HTTPConnection(host, parts.port, timeout=600)
 
     def close(self) -> None:
         self.conn.close()
