@@ -39,9 +39,12 @@ _READERS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="seawall-pull")
 
 
 # TODO(seawall): blob GETs copy every byte through user space (read, then
-# transport.write) and reach 0.7-0.8x distribution's pull, which sendfile()s.
-# Zero-copy needs the ASGI "http.response.pathsend" extension (Starlette's
-# FileResponse uses it) from a server that offers it; uvicorn does not.
+# transport.write), about 0.3 ms of CPU per MiB here; distribution
+# sendfile()s. (Seawall pulls faster all the same, 1.57x in
+# docs/benchmarks.md, but the copy is CPU a busy node could use.) Zero-copy
+# for unencrypted blobs needs the ASGI "http.response.pathsend" extension
+# (Starlette's FileResponse uses it) from a server that offers it; uvicorn
+# does not.
 class BlobResponse(StreamingResponse):
     """Streams blob pieces while a storage thread reads (and opens) the next.
 
