@@ -300,4 +300,4 @@ def records(
         raise IntegrityError(
             "failed to open sealed object: it is truncated or has extra bytes"
         )
-    yield final if tail is not None else bytes(carry)
+    yield tail if tail is not None else bytes(carry)

@@ -305,7 +305,7 @@ class EncryptedUploadStore:
             hasher.update(piece)
         return Digest(algorithm, hasher.hexdigest())
 
-    def _full_records(self, session: _Session) -> Iterator[bytes]:
+    def _full_records(self, session: _Session) -> Iterator[bytes | memoryview]:
         if session.tail_index == 0:
             return iter(())
         header, rest = _split(self.inner.read(session.session_id), HEADER_SIZE)
