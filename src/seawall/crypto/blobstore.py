@@ -106,9 +106,8 @@ class EncryptedBlobStore:
     def digests(self) -> Iterator[Digest]:
         return self.objects.digests(self.domain)
 
-    # TODO(seawall): a sealed object committed to ``inner`` whose catalogue row
-    # was never written (a crash between the two steps) is not swept yet: the
-    # role has no object ages, so a sweep could race a commit in flight.
+    # A sealed object committed to ``inner`` whose row is never written (a
+    # crash between the two steps) is removed later by ``crypto.orphans``.
     def record(self, obj: SealedObject) -> bool:
         """Register a sealed object already committed to ``inner``.
 

@@ -126,6 +126,13 @@ class SealedObjects:
         for value in values:
             yield Digest.parse(value)
 
+    def domains(self) -> set[str]:
+        """Every key domain that holds at least one object."""
+        with self._engine.connect() as conn:
+            return set(
+                conn.execute(sa.select(crypto_objects.c.domain).distinct()).scalars()
+            )
+
     def sealed_digests(self, domain: str) -> set[str]:
         with self._engine.connect() as conn:
             return set(

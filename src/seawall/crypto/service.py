@@ -16,9 +16,10 @@ import anyio.to_thread
 from sqlalchemy import Engine
 
 from seawall import logging as seawall_logging
-from seawall.crypto.domains import KeyDomains
+from seawall.crypto.domains import DEFAULT_DOMAIN, KeyDomains
 from seawall.crypto.keys import DEFAULT_ALIAS, KeyManager
 from seawall.crypto.objects import SealedObjects
+from seawall.crypto.orphans import OrphanSweeper
 from seawall.crypto.rewrap import rewrap_all
 from seawall.crypto.rootkey import load_or_create_root_key
 from seawall.crypto.uploads import EncryptedUploadStore
@@ -48,15 +49,19 @@ class Encryption:
     domains: KeyDomains
     uploads: EncryptedUploadStore
     interval: float
+    orphans: OrphanSweeper | None = None
 
     def maintain(self) -> int:
-        """One maintenance pass: end due deletions, re-wrap stale data keys."""
+        """One maintenance pass: end due deletions, re-wrap stale data keys,
+        remove sealed objects a crash left unnamed (see ``crypto.orphans``)."""
         deleted = self.keys.delete_due_keys()
         if deleted:
             log.info("deleted keys after their waiting period", keys=deleted)
         rewrapped = rewrap_all(self.keys, self.objects)
         if rewrapped:
             log.info("re-wrapped data keys", count=rewrapped)
+        if self.orphans is not None:
+            self.orphans.sweep()
         return rewrapped
 
     async def run_forever(self) -> None:
@@ -94,4 +99,5 @@ def build_encryption(
         domains,
         sealed_uploads,
         float(settings.key_rotation_interval_seconds),
+        OrphanSweeper(objects, inner_for, always=(DEFAULT_DOMAIN,)),
     )
