@@ -66,7 +66,8 @@ def build_services(settings: Settings) -> Services:
     storage_root = settings.data_dir / "storage"
     plain = FilesystemBlobStore(storage_root)
     blob_stores: BlobStores = SingleDomain(plain)
-    uploads: UploadStore = FilesystemUploadStore(storage_root)
+    driver = FilesystemUploadStore(storage_root)
+    uploads: UploadStore = driver
     encryption = None
     if settings.encryption:
         # Each key domain gets its own directory; everything stored is sealed.
@@ -74,7 +75,7 @@ def build_services(settings: Settings) -> Services:
             settings,
             engine,
             lambda domain: FilesystemBlobStore(storage_root, domain),
-            uploads,
+            driver,
         )
         blob_stores, uploads = encryption.domains, encryption.uploads
     store = RegistryStore(

@@ -164,3 +164,65 @@ def test_a_client_gone_mid_body_stores_no_blob_and_the_upload_resumes(
         assert server.logs().count("client gone before the request body ended") == 2
     finally:
         server.stop()
+
+
+def test_kill_during_a_patch_leaves_a_session_that_resumes(tmp_path: Path) -> None:
+    # Encrypted (the default): the driver may hold sealed chunks the session
+    # row never took in when the process dies; they were never acknowledged.
+    data_dir = tmp_path / "data"
+    server = start_server(data_dir)
+    first = os.urandom(3 << 20)
+    location = httpx.post(
+        f"{server.url}/v2/crash/patch/blobs/uploads/", auth=AUTH
+    ).headers["Location"]
+    ok = httpx.patch(f"{server.url}{location}", content=first, auth=AUTH)
+    assert ok.status_code == 202
+    started = threading.Event()
+
+    def patch() -> None:
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.patch(
+                f"{server.url}{location}",
+                content=_slow_body(64 << 20, started),
+                auth=AUTH,
+                timeout=60,
+            )
+
+    patcher = threading.Thread(target=patch)
+    patcher.start()
+    assert started.wait(30)
+    # Kill once the driver holds more than the acknowledged PATCH: the
+    # header and three sealed 1 MiB chunks.
+    stored = data_dir / "storage" / "uploads" / location.rsplit("/", 1)[1]
+    acknowledged = 32 + 3 * ((1 << 20) + 28)
+    deadline = time.monotonic() + 30
+    while stored.stat().st_size <= acknowledged and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert stored.stat().st_size > acknowledged
+    server.kill()
+    patcher.join(60)
+
+    server = start_server(data_dir)
+    try:
+        status = httpx.get(f"{server.url}{location}", auth=AUTH)
+        assert status.status_code == 204
+        offset = int(status.headers["Range"].split("-")[1]) + 1
+        assert offset == len(first)  # the cut-off PATCH was never acknowledged
+        rest = os.urandom(1 << 20)
+        resumed = httpx.patch(
+            f"{server.url}{location}",
+            content=rest,
+            auth=AUTH,
+            headers={"Content-Range": f"{offset}-{offset + len(rest) - 1}"},
+        )
+        assert resumed.status_code == 202, resumed.text
+        digest = "sha256:" + hashlib.sha256(first + rest).hexdigest()
+        done = httpx.put(
+            f"{server.url}{location}", params={"digest": digest}, auth=AUTH
+        )
+        assert done.status_code == 201, done.text
+        pulled = httpx.get(f"{server.url}/v2/crash/patch/blobs/{digest}", auth=AUTH)
+        assert pulled.content == first + rest
+        assert "cut an upload back to its last recorded append" in server.logs()
+    finally:
+        server.stop()

@@ -24,7 +24,7 @@ from seawall.crypto.rewrap import rewrap_all
 from seawall.crypto.rootkey import load_or_create_root_key
 from seawall.crypto.uploads import EncryptedUploadStore
 from seawall.settings import Settings
-from seawall.storage.interfaces import BlobStore, UploadStore
+from seawall.storage.interfaces import BlobStore, UploadDriver
 
 log = seawall_logging.get_logger(__name__)
 
@@ -77,7 +77,7 @@ def build_encryption(
     settings: Settings,
     engine: Engine,
     inner_for: Callable[[str], BlobStore],
-    uploads: UploadStore,
+    uploads: UploadDriver,
 ) -> Encryption:
     """Seal every key domain's blobs and the upload sessions in progress."""
     keys = build_key_manager(settings, engine)

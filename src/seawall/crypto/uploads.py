@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from seawall import logging as seawall_logging
 from seawall.crypto.blobstore import EncryptedBlobStore
 from seawall.crypto.envelope import (
     DATA_KEY_SIZE,
@@ -41,7 +42,9 @@ from seawall.crypto.tables import crypto_uploads
 from seawall.errors import DigestInvalid, UploadInvalid, UploadUnknown
 from seawall.oci.digest import Digest, new_hasher
 from seawall.storage.hashing import HashPipe
-from seawall.storage.interfaces import READ_CHUNK, BlobStore, UploadStore
+from seawall.storage.interfaces import READ_CHUNK, BlobStore, UploadDriver
+
+log = seawall_logging.get_logger(__name__)
 
 # Every append reads and then updates its session's row: built once.
 _SESSION = sa.select(crypto_uploads).where(
@@ -83,11 +86,11 @@ class _Hashes:
 
 
 class EncryptedUploadStore:
-    """Seals upload sessions into an inner UploadStore."""
+    """Seals upload sessions into an inner upload driver."""
 
     def __init__(
         self,
-        inner: UploadStore,
+        inner: UploadDriver,
         keys: KeyManager,
         engine: Engine,
         *,
@@ -200,6 +203,7 @@ class EncryptedUploadStore:
             raise ValueError("sealed upload sessions are always verified")
         session = self._require(session_id)
         data_key = self._data_key(session, "write blob")
+        self._check_inner(session)
         if not isinstance(blobs, EncryptedBlobStore):
             return self._copy_into(session, expected, blobs)
         plain = self._plain_digest(session, data_key, expected.algorithm)
@@ -261,9 +265,19 @@ class EncryptedUploadStore:
     def _check_inner(self, session: _Session) -> None:
         record = session.header.chunk_size + OVERHEAD
         expected = HEADER_SIZE + session.tail_index * record
-        if self.inner.size(session.session_id) != expected:
-            # TODO(seawall): a crash in the middle of an inner append leaves
-            # sealed bytes the row does not know; truncating needs a new role.
+        stored = self.inner.size(session.session_id)
+        if stored is not None and stored > expected:
+            # An append a crash cut short wrote sealed records its row never
+            # took in: they were never acknowledged, and the client resumes
+            # from the recorded size, so they go.
+            log.warning(
+                "cut an upload back to its last recorded append",
+                upload=session.session_id,
+                dropped=stored - expected,
+            )
+            self.inner.truncate(session.session_id, expected)
+            return
+        if stored != expected:
             raise UploadInvalid(
                 f"failed to append to upload {session.session_id}: its stored "
                 "bytes do not match its record; start the upload again"

@@ -159,3 +159,15 @@ class UploadStore(Protocol):
     def delete(self, session_id: str) -> None: ...
 
     def sessions(self) -> Iterator[str]: ...
+
+
+class UploadDriver(UploadStore, Protocol):
+    """An upload store that holds the bytes itself, as decorators need."""
+
+    def truncate(self, session_id: str, size: int) -> None:
+        """Cut the session back to its first ``size`` bytes.
+
+        For a decorator whose own record of a session is behind its bytes:
+        an append a crash interrupted wrote bytes that were never
+        acknowledged, and the client resumes from the recorded size.
+        """

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from seawall.crypto.blobstore import EncryptedBlobStore
 from seawall.crypto.keys import DEFAULT_ALIAS, KeyManager
 from seawall.crypto.uploads import EncryptedUploadStore
-from seawall.errors import DigestInvalid, UploadUnknown
+from seawall.errors import DigestInvalid, UploadInvalid, UploadUnknown
 from seawall.oci.digest import Digest
 from seawall.storage.drivers.filesystem import (
     FilesystemBlobStore,
@@ -162,3 +162,39 @@ def test_disabled_domain_key_fails_commit_and_keeps_session(
     keys.enable_key(key.key_id)
     uploads.commit("s1", Digest.of(b"layer bytes"), team)
     assert b"".join(team.read(Digest.of(b"layer bytes"))) == b"layer bytes"
+
+
+@pytest.mark.parametrize("then_append", [True, False])
+def test_an_append_a_crash_cut_short_is_dropped_and_the_upload_resumes(
+    uploads: EncryptedUploadStore, store: EncryptedBlobStore, then_append: bool
+) -> None:
+    # A crash after the driver took sealed records but before the session's
+    # row did: those bytes were never acknowledged, the row is the truth.
+    first, second = os.urandom(2 * CHUNK + 5), os.urandom(CHUNK + 7)
+    uploads.create("s1")
+    uploads.append("s1", iter([first]))
+    recorded = uploads.inner.size("s1")
+    assert recorded is not None
+    uploads.inner.append("s1", iter([os.urandom(CHUNK + 28), b"half a record"]))
+
+    assert uploads.size("s1") == len(first)
+    data = first
+    if then_append:
+        uploads.append("s1", iter([second]))
+        data = first + second
+    digest = uploads.commit("s1", Digest.of(data), store)
+
+    assert b"".join(store.read(digest)) == data
+
+
+def test_an_upload_missing_recorded_bytes_is_refused(
+    uploads: EncryptedUploadStore,
+) -> None:
+    uploads.create("s1")
+    uploads.append("s1", iter([os.urandom(3 * CHUNK)]))
+    size = uploads.inner.size("s1")
+    assert size is not None
+    uploads.inner.truncate("s1", size - 10)
+
+    with pytest.raises(UploadInvalid, match="start the upload again"):
+        uploads.append("s1", iter([b"more"]))

@@ -297,6 +297,14 @@ class FilesystemUploadStore:
                 self._states.pop(session_id, None)
         return size
 
+    def truncate(self, session_id: str, size: int) -> None:
+        try:
+            os.truncate(self._path(session_id), size)
+        except FileNotFoundError as exc:
+            raise UploadUnknown(f"blob upload unknown: {session_id}") from exc
+        with self._lock:
+            self._states.pop(session_id, None)  # the running hash is past it
+
     def read(self, session_id: str) -> Iterator[bytes]:
         size = self.size(session_id)
         if size is None:
