@@ -15,7 +15,13 @@ from typing import Any
 
 import click
 
-from seawall.crypto.keys import Alias, KeyManager, KeyMetadata, KeyRotation
+from seawall.crypto.keys import (
+    Alias,
+    KeyManager,
+    KeyMetadata,
+    KeyRotation,
+    RotationStatus,
+)
 
 _config = click.option(
     "--config",
@@ -225,6 +231,73 @@ def rotate_key(
     keys = _manager(config_file, data_dir)
     rotation = _run(lambda: keys.rotate_key(key))
     _show([_rotation_json(rotation)], ("KeyId", "Version", "RotationDate"), output)
+
+
+@kms.command("enable-key-rotation")
+@_key
+@click.option(
+    "--rotation-period-days",
+    "days",
+    type=int,
+    default=365,
+    show_default=True,
+    help="Rotate this often, 90 to 2560 days.",
+)
+@_config
+@_data_dir
+@_output
+def enable_key_rotation(
+    key: str, days: int, config_file: Path | None, data_dir: Path | None, output: str
+) -> None:
+    """Rotate the key automatically, every period from now on."""
+    keys = _manager(config_file, data_dir)
+    status = _run(lambda: keys.enable_key_rotation(key, days))
+    _show([_status_json(status)], _STATUS_COLUMNS, output)
+
+
+@kms.command("disable-key-rotation")
+@_key
+@_config
+@_data_dir
+@_output
+def disable_key_rotation(
+    key: str, config_file: Path | None, data_dir: Path | None, output: str
+) -> None:
+    """Stop rotating the key automatically (its versions stay)."""
+    keys = _manager(config_file, data_dir)
+    status = _run(lambda: keys.disable_key_rotation(key))
+    _show([_status_json(status)], _STATUS_COLUMNS, output)
+
+
+@kms.command("get-key-rotation-status")
+@_key
+@_config
+@_data_dir
+@_output
+def get_key_rotation_status(
+    key: str, config_file: Path | None, data_dir: Path | None, output: str
+) -> None:
+    """Whether the key rotates automatically, how often, and when next."""
+    keys = _manager(config_file, data_dir)
+    status = _run(lambda: keys.key_rotation_status(key))
+    _show([_status_json(status)], _STATUS_COLUMNS, output)
+
+
+_STATUS_COLUMNS = (
+    "KeyId",
+    "KeyRotationEnabled",
+    "RotationPeriodInDays",
+    "NextRotationDate",
+)
+
+
+def _status_json(status: RotationStatus) -> dict[str, Any]:
+    return {
+        "KeyId": status.key_id,
+        "KeyRotationEnabled": status.enabled,
+        "RotationPeriodInDays": status.period_days,
+        "NextRotationDate": _when(status.next_rotation),
+    }
 
 
 @kms.command("list-key-rotations")

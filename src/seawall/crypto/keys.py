@@ -12,8 +12,9 @@ alias ARN. States: ``Enabled``, ``Disabled``, ``PendingDeletion`` (a waiting
 period of 7 to 30 days, cancellable) and Seawall's tombstone ``Deleted``
 (material destroyed: what it sealed is gone for good).
 
-TODO(seawall): automatic yearly rotation (KMS EnableKeyRotation) is not
-offered yet; rotation is on demand only.
+Rotation is on demand (``rotate_key``) or automatic: a customer key with
+rotation enabled gets new material every ``rotation_period_days`` (90 to
+2560, 365 by default, as KMS allows), from the maintenance pass.
 """
 
 from __future__ import annotations
@@ -96,6 +97,16 @@ class KeyRotation:
     version: int
     created_at: float
     rotation_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class RotationStatus:
+    """GetKeyRotationStatus: whether automatic rotation is on, and when next."""
+
+    key_id: str
+    enabled: bool
+    period_days: int | None
+    next_rotation: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +312,86 @@ class KeyManager:
                 .values(current_version=version)
             )
         return KeyRotation(key_id, version, now, rotation_type)
+
+    def enable_key_rotation(self, ref: str, period_days: int = 365) -> RotationStatus:
+        """Rotate the key every ``period_days`` from now on (customer keys)."""
+        if not 90 <= period_days <= 2560:
+            raise InvalidInput(
+                f"invalid rotation period {period_days}: must be 90 to 2560 days"
+            )
+        key_id = self._set_rotation(
+            ref, period_days, self._clock() + period_days * 86400
+        )
+        return self.key_rotation_status(key_id)
+
+    def disable_key_rotation(self, ref: str) -> RotationStatus:
+        """Stop automatic rotation; versions made so far stay."""
+        return self.key_rotation_status(self._set_rotation(ref, None, None))
+
+    def key_rotation_status(self, ref: str) -> RotationStatus:
+        with self._engine.connect() as conn:
+            key_id = self._resolve(conn, ref)
+            row = self._row(conn, key_id)
+        period = row.rotation_period_days
+        return RotationStatus(key_id, period is not None, period, row.next_rotation)
+
+    def rotate_due_keys(self) -> list[str]:
+        """Rotate every Enabled key whose automatic rotation is due.
+
+        A key that is Disabled or pending deletion when its date passes is
+        rotated once it is enabled again (KMS pauses the schedule the same
+        way). The next date is counted from this rotation.
+        """
+        now = self._clock()
+        with self._engine.connect() as conn:
+            due = conn.execute(
+                sa.select(crypto_keys.c.key_id, crypto_keys.c.rotation_period_days)
+                .where(
+                    crypto_keys.c.state == ENABLED,
+                    crypto_keys.c.next_rotation <= now,
+                )
+                .order_by(crypto_keys.c.key_id)
+            ).all()
+        rotated = []
+        for key_id, period in due:
+            with self._engine.begin() as conn:
+                # Claimed by moving the date on: of several processes doing
+                # this at once, one updates the row and rotates.
+                claimed = conn.execute(
+                    crypto_keys.update()
+                    .where(
+                        crypto_keys.c.key_id == key_id,
+                        crypto_keys.c.next_rotation <= now,
+                    )
+                    .values(next_rotation=now + period * 86400)
+                ).rowcount
+            if claimed:
+                self.rotate_key(key_id, "AUTOMATIC")
+                rotated.append(key_id)
+        return rotated
+
+    def _set_rotation(
+        self, ref: str, period_days: int | None, next_rotation: float | None
+    ) -> str:
+        with self._engine.begin() as conn:
+            key_id = self._resolve(conn, ref)
+            row = self._row(conn, key_id)
+            if row.key_manager == "AWS":
+                raise KeyStateConflict(
+                    f"failed to change rotation of key {self.arn(key_id)}: the "
+                    "registry manages it"
+                )
+            if row.state != ENABLED:
+                raise KeyStateConflict(
+                    f"failed to change rotation of key {self.arn(key_id)}: it is "
+                    f"{row.state}"
+                )
+            conn.execute(
+                crypto_keys.update()
+                .where(crypto_keys.c.key_id == key_id)
+                .values(rotation_period_days=period_days, next_rotation=next_rotation)
+            )
+        return key_id
 
     def list_key_rotations(self, ref: str) -> list[KeyRotation]:
         """The key's versions, oldest first (the first is its creation)."""

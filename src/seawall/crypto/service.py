@@ -52,11 +52,15 @@ class Encryption:
     orphans: OrphanSweeper | None = None
 
     def maintain(self) -> int:
-        """One maintenance pass: end due deletions, re-wrap stale data keys,
-        remove sealed objects a crash left unnamed (see ``crypto.orphans``)."""
+        """One maintenance pass: end due deletions, rotate keys on their
+        schedule, re-wrap stale data keys, remove sealed objects a crash left
+        unnamed (see ``crypto.orphans``)."""
         deleted = self.keys.delete_due_keys()
         if deleted:
             log.info("deleted keys after their waiting period", keys=deleted)
+        rotated = self.keys.rotate_due_keys()
+        if rotated:
+            log.info("rotated keys on their schedule", keys=rotated)
         rewrapped = rewrap_all(self.keys, self.objects)
         if rewrapped:
             log.info("re-wrapped data keys", count=rewrapped)

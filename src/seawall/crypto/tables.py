@@ -35,6 +35,9 @@ crypto_keys = Table(
     Column("deletion_date", Float, nullable=True),
     Column("pending_window_days", Integer, nullable=True),
     Column("current_version", Integer, nullable=False),
+    # Automatic rotation: both NULL while it is off (crypto_0002).
+    Column("rotation_period_days", Integer, nullable=True),
+    Column("next_rotation", Float, nullable=True),
 )
 
 # Key material, one row per version; rotation adds a version.

@@ -41,6 +41,28 @@ def test_key_lifecycle_from_the_command_line(tmp_path: Path) -> None:
     assert kms(tmp_path, "list-keys")["Keys"][0]["KeyId"] == key_id
 
 
+def test_automatic_rotation_from_the_command_line(tmp_path: Path) -> None:
+    key_id = kms(tmp_path, "create-key")["KeyId"]
+    assert kms(tmp_path, "get-key-rotation-status", key_id) == {
+        "KeyId": key_id,
+        "KeyRotationEnabled": False,
+        "RotationPeriodInDays": None,
+        "NextRotationDate": None,
+    }
+
+    enabled = kms(
+        tmp_path, "enable-key-rotation", key_id, "--rotation-period-days", "180"
+    )
+
+    assert enabled["KeyRotationEnabled"] is True
+    assert enabled["RotationPeriodInDays"] == 180
+    assert enabled["NextRotationDate"] is not None
+    status = kms(tmp_path, "get-key-rotation-status", key_id)
+    assert status == enabled
+    off = kms(tmp_path, "disable-key-rotation", key_id)
+    assert off["KeyRotationEnabled"] is False
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -50,6 +72,10 @@ def test_key_lifecycle_from_the_command_line(tmp_path: Path) -> None:
             "must be 7 to 30 days",
         ),
         (("create-alias", "bad-name", "alias/x"), "invalid alias name"),
+        (
+            ("enable-key-rotation", "alias/aws/seawall", "--rotation-period-days", "7"),
+            "must be 90 to 2560 days",
+        ),
     ],
 )
 def test_errors_are_one_clear_line(

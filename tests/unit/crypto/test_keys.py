@@ -14,7 +14,7 @@ from seawall.crypto.errors import (
     KeyStateConflict,
     KeyUnavailable,
 )
-from seawall.crypto.keys import KeyManager
+from seawall.crypto.keys import DEFAULT_ALIAS, KeyManager
 from seawall.crypto.objects import SealedObjects
 from seawall.crypto.rewrap import rewrap_all, rewrap_pending
 from seawall.errors import InvalidInput, Unavailable
@@ -155,3 +155,52 @@ def test_rotating_a_disabled_key_is_refused(keys: KeyManager) -> None:
 
     with pytest.raises(KeyStateConflict, match="Disabled"):
         keys.rotate_key(key.key_id)
+
+
+def test_automatic_rotation_on_schedule(keys: KeyManager, clock: Clock) -> None:
+    key = keys.create_key("rotating")
+    assert keys.key_rotation_status(key.key_id).enabled is False
+
+    status = keys.enable_key_rotation(key.key_id, 90)
+
+    assert status.enabled
+    assert status.period_days == 90
+    assert status.next_rotation == clock.now + 90 * 86400
+    clock.now += 90 * 86400 - 1
+    assert keys.rotate_due_keys() == []
+    clock.now += 1
+    assert keys.rotate_due_keys() == [key.key_id]
+    assert keys.rotate_due_keys() == []  # the next date moved on
+    rotations = keys.list_key_rotations(key.key_id)
+    assert [(r.version, r.rotation_type) for r in rotations][1:] == [(2, "AUTOMATIC")]
+    assert keys.key_rotation_status(key.key_id).next_rotation == clock.now + 90 * 86400
+
+
+def test_a_disabled_key_waits_and_rotates_once_enabled(
+    keys: KeyManager, clock: Clock
+) -> None:
+    key = keys.create_key("paused")
+    keys.enable_key_rotation(key.key_id)
+    keys.disable_key(key.key_id)
+    clock.now += 400 * 86400
+
+    assert keys.rotate_due_keys() == []
+    keys.enable_key(key.key_id)
+    assert keys.rotate_due_keys() == [key.key_id]
+    assert keys.describe_key(key.key_id).current_version == 2
+
+
+def test_rotation_settings_are_checked(keys: KeyManager, clock: Clock) -> None:
+    key = keys.create_key("checked")
+    with pytest.raises(InvalidInput, match="90 to 2560 days"):
+        keys.enable_key_rotation(key.key_id, 30)
+    with pytest.raises(KeyStateConflict, match="the registry manages it"):
+        keys.enable_key_rotation(keys.managed_key(DEFAULT_ALIAS).key_id)
+    keys.enable_key_rotation(key.key_id)
+    off = keys.disable_key_rotation(key.key_id)
+    assert (off.enabled, off.period_days, off.next_rotation) == (False, None, None)
+    clock.now += 1000 * 86400
+    assert keys.rotate_due_keys() == []
+    keys.disable_key(key.key_id)
+    with pytest.raises(KeyStateConflict, match="it is Disabled"):
+        keys.enable_key_rotation(key.key_id)

@@ -63,3 +63,16 @@ def test_everything_on_postgresql(pg_engine: Engine, tmp_path: Path) -> None:
     )
     assert keys.disable_key(key.arn).state == "Disabled"
     assert key.key_id in {k.key_id for k in keys.list_keys()}
+
+
+def test_scheduled_rotation_on_postgresql(pg_engine: Engine) -> None:
+    clock = Clock()
+    keys = make_keys(pg_engine, clock)
+    key = keys.create_key("pg-rotating")
+    keys.enable_key_rotation(key.key_id, 90)
+    clock.now += 91 * 86400
+
+    # A second process sharing the database finds nothing left to rotate.
+    assert keys.rotate_due_keys() == [key.key_id]
+    assert make_keys(pg_engine, clock).rotate_due_keys() == []
+    assert keys.describe_key(key.key_id).current_version == 2
