@@ -162,8 +162,15 @@ def list_keys(config_file: Path | None, data_dir: Path | None, output: str) -> N
 
 
 def _key_command(
-    name: str, help_text: str, call: Callable[[KeyManager, str], KeyMetadata]
+    name: str,
+    help_text: str,
+    call: Callable[[KeyManager, str], Any],
+    *,
+    as_json: Callable[[Any], dict[str, Any]] = _key_json,
+    columns: tuple[str, ...] = (*_KEY_COLUMNS, "DeletionDate"),
 ) -> None:
+    """A command that takes one key reference and shows what ``call`` answers."""
+
     @kms.command(name, help=help_text)
     @_key
     @_config
@@ -174,7 +181,7 @@ def _key_command(
     ) -> None:
         keys = _manager(config_file, data_dir)
         result = _run(lambda: call(keys, key))
-        _show([_key_json(result)], (*_KEY_COLUMNS, "DeletionDate"), output)
+        _show([as_json(result)], columns, output)
 
 
 _key_command(
@@ -233,6 +240,23 @@ def rotate_key(
     _show([_rotation_json(rotation)], ("KeyId", "Version", "RotationDate"), output)
 
 
+_STATUS_COLUMNS = (
+    "KeyId",
+    "KeyRotationEnabled",
+    "RotationPeriodInDays",
+    "NextRotationDate",
+)
+
+
+def _status_json(status: RotationStatus) -> dict[str, Any]:
+    return {
+        "KeyId": status.key_id,
+        "KeyRotationEnabled": status.enabled,
+        "RotationPeriodInDays": status.period_days,
+        "NextRotationDate": _when(status.next_rotation),
+    }
+
+
 @kms.command("enable-key-rotation")
 @_key
 @click.option(
@@ -255,49 +279,20 @@ def enable_key_rotation(
     _show([_status_json(status)], _STATUS_COLUMNS, output)
 
 
-@kms.command("disable-key-rotation")
-@_key
-@_config
-@_data_dir
-@_output
-def disable_key_rotation(
-    key: str, config_file: Path | None, data_dir: Path | None, output: str
-) -> None:
-    """Stop rotating the key automatically (its versions stay)."""
-    keys = _manager(config_file, data_dir)
-    status = _run(lambda: keys.disable_key_rotation(key))
-    _show([_status_json(status)], _STATUS_COLUMNS, output)
-
-
-@kms.command("get-key-rotation-status")
-@_key
-@_config
-@_data_dir
-@_output
-def get_key_rotation_status(
-    key: str, config_file: Path | None, data_dir: Path | None, output: str
-) -> None:
-    """Whether the key rotates automatically, how often, and when next."""
-    keys = _manager(config_file, data_dir)
-    status = _run(lambda: keys.key_rotation_status(key))
-    _show([_status_json(status)], _STATUS_COLUMNS, output)
-
-
-_STATUS_COLUMNS = (
-    "KeyId",
-    "KeyRotationEnabled",
-    "RotationPeriodInDays",
-    "NextRotationDate",
+_key_command(
+    "disable-key-rotation",
+    "Stop rotating the key automatically (its versions stay).",
+    lambda m, k: m.disable_key_rotation(k),
+    as_json=_status_json,
+    columns=_STATUS_COLUMNS,
 )
-
-
-def _status_json(status: RotationStatus) -> dict[str, Any]:
-    return {
-        "KeyId": status.key_id,
-        "KeyRotationEnabled": status.enabled,
-        "RotationPeriodInDays": status.period_days,
-        "NextRotationDate": _when(status.next_rotation),
-    }
+_key_command(
+    "get-key-rotation-status",
+    "Whether the key rotates automatically, how often, and when next.",
+    lambda m, k: m.key_rotation_status(k),
+    as_json=_status_json,
+    columns=_STATUS_COLUMNS,
+)
 
 
 @kms.command("list-key-rotations")
