@@ -32,7 +32,7 @@ from seawall.crypto.objects import SealedObject, SealedObjects
 from seawall.errors import BlobUnknown, DigestInvalid, IntegrityError, RangeInvalid
 from seawall.oci.digest import Digest, new_hasher
 from seawall.storage.hashing import HashPipe
-from seawall.storage.interfaces import READ_CHUNK, BlobStore, BlobWriter
+from seawall.storage.interfaces import READ_CHUNK, BlobStore, BlobWriter, Buffer
 
 
 class EncryptedBlobStore:
@@ -219,7 +219,7 @@ class EncryptedBlobWriter:
         if self._size == 0:
             self._hashers.setdefault(algorithm, new_hasher(algorithm))
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: Buffer) -> None:
         # Past the first MiB (a layer, not a config) the plaintext is hashed
         # in a helper thread while this one seals and writes.
         if self._pipe is None and self._size + len(data) > READ_CHUNK:
@@ -292,7 +292,7 @@ class EncryptedBlobWriter:
         if pipe is not None:
             pipe.close()
 
-    def _emit(self, data: bytes) -> None:
+    def _emit(self, data: Buffer) -> None:
         self._inner.write(data)
 
     def _sealed_object(self, digest: Digest) -> SealedObject:

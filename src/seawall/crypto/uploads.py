@@ -42,7 +42,7 @@ from seawall.crypto.tables import crypto_uploads
 from seawall.errors import DigestInvalid, UploadInvalid, UploadUnknown
 from seawall.oci.digest import Digest, new_hasher
 from seawall.storage.hashing import HashPipe
-from seawall.storage.interfaces import READ_CHUNK, BlobStore, UploadDriver
+from seawall.storage.interfaces import READ_CHUNK, BlobStore, Buffer, UploadDriver
 
 log = seawall_logging.get_logger(__name__)
 
@@ -140,7 +140,7 @@ class EncryptedUploadStore:
         session = self._load(session_id)
         return None if session is None else session.size
 
-    def append(self, session_id: str, chunks: Iterator[bytes]) -> int:
+    def append(self, session_id: str, chunks: Iterator[Buffer]) -> int:
         """Seal ``chunks`` onto the session; progress survives a broken stream."""
         session = self._require(session_id)
         data_key = self._data_key(session, "write blob upload")
@@ -156,7 +156,7 @@ class EncryptedUploadStore:
         # manifest-sized chunk, starts no thread).
         pipes: list[HashPipe] = []
 
-        def sealed_records() -> Iterator[bytes]:
+        def sealed_records() -> Iterator[Buffer]:
             for data in chunks:
                 received[0] += len(data)
                 sealed = sealer.seal(data)  # handed on, not copied
@@ -360,7 +360,7 @@ def _current(hashes: _Hashes, session: _Session) -> bool:
     return (hashes.full_chunks, hashes.size) == (session.tail_index, session.size)
 
 
-def _track(pipe: HashPipe | None, hashes: _Hashes, data: bytes) -> None:
+def _track(pipe: HashPipe | None, hashes: _Hashes, data: Buffer) -> None:
     """Fold received plaintext into the running hash (through ``pipe`` if any)."""
     if pipe is None:
         hashes.plain.update(data)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from seawall.storage.interfaces import Buffer
 
 _DONE = object()
 
@@ -28,14 +31,14 @@ class HashPipe:
     def __init__(self, *hashers: Any, depth: int = 2, batch: int = 1 << 20) -> None:
         self.hashers = hashers
         self._batch = batch
-        self._pending: list[list[bytes]] = [[] for _ in hashers]
+        self._pending: list[list[Buffer]] = [[] for _ in hashers]
         self._sizes = [0] * len(hashers)
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    def feed(self, index: int, data: bytes) -> None:
+    def feed(self, index: int, data: Buffer) -> None:
         """Queue ``data`` for ``hashers[index]`` (handed over about 1 MiB at a time)."""
         if not data:
             return

@@ -13,13 +13,16 @@ registry does, through anyio) and never hold a whole blob in memory.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeAlias, runtime_checkable
 
 from seawall.oci.digest import Digest
 
 # Chunk size for streaming reads: big enough for throughput, small enough
 # that a few hundred concurrent pulls stay well under the memory target.
 READ_CHUNK = 1024 * 1024
+
+# What writers and appends take: the received or sealed bytes as they are.
+Buffer: TypeAlias = bytes | bytearray | memoryview
 
 
 @runtime_checkable
@@ -61,7 +64,7 @@ class BlobWriter(Protocol):
     @property
     def size(self) -> int: ...
 
-    def write(self, data: bytes) -> None: ...
+    def write(self, data: Buffer) -> None: ...
 
     def digest(self) -> Digest:
         """The sha256 digest of the bytes written so far (no extra pass)."""
@@ -128,7 +131,7 @@ class UploadStore(Protocol):
     def size(self, session_id: str) -> int | None:
         """Bytes received so far, None when there is no such session."""
 
-    def append(self, session_id: str, chunks: Iterator[bytes]) -> int:
+    def append(self, session_id: str, chunks: Iterator[Buffer]) -> int:
         """Append ``chunks`` at the current end; returns the new size."""
 
     def read(self, session_id: str) -> Iterator[bytes]:

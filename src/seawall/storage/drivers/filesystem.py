@@ -27,7 +27,7 @@ from seawall.errors import BlobUnknown, DigestInvalid, RangeInvalid, UploadUnkno
 from seawall.oci.digest import Digest, new_hasher
 from seawall.storage.buffers import CHUNKS
 from seawall.storage.hashing import HashPipe
-from seawall.storage.interfaces import READ_CHUNK, BlobStore, BlobWriter
+from seawall.storage.interfaces import READ_CHUNK, BlobStore, BlobWriter, Buffer
 
 
 def _digest_path(base: Path, digest: Digest) -> Path:
@@ -155,7 +155,7 @@ class FilesystemBlobWriter:
     def size(self) -> int:
         return self._size
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: Buffer) -> None:
         assert self._fh is not None, "write after commit or cancel"
         self._fh.write(data)
         self._size += len(data)
@@ -263,7 +263,7 @@ class FilesystemUploadStore:
         except FileNotFoundError:
             return None
 
-    def append(self, session_id: str, chunks: Iterator[bytes]) -> int:
+    def append(self, session_id: str, chunks: Iterator[Buffer]) -> int:
         path = self._path(session_id)
         if not path.exists():
             raise UploadUnknown(f"blob upload unknown: {session_id}")
