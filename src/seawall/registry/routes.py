@@ -406,8 +406,13 @@ class _BodyBridge:
                 self._ready.put(batch or None)
                 if not batch:
                     return
-        except Exception as exc:  # a client gone mid-body: raised in the thread
+        except BaseException as exc:
+            # A client gone mid-body, or this task cancelled (the server
+            # shutting down): the storage thread raises it instead of
+            # waiting for a batch that will never come.
             self._ready.put(exc)
+            if not isinstance(exc, Exception):
+                raise
 
     async def _next_batch(self) -> list[bytes]:
         batch: list[bytes] = []

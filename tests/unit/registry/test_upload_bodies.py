@@ -98,3 +98,47 @@ async def test_a_body_shorter_than_declared_stores_nothing(
     assert response.json()["errors"][0]["code"] in ("DIGEST_INVALID", "SIZE_INVALID")
     missing = await client.head(f"/v2/bodies/short/blobs/{digest}")
     assert missing.status_code == 404
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_body_reader_never_leaves_storage_waiting() -> None:
+    # The loop-side reader of a body is a task of its own; if it is cancelled
+    # (the server shutting down), the storage thread must not wait forever.
+    import asyncio
+
+    from starlette.requests import Request
+
+    from seawall.registry.routes import _BodyBridge
+
+    first = asyncio.Event()
+
+    async def receive() -> dict[str, object]:
+        if not first.is_set():
+            first.set()
+            return {"type": "http.request", "body": b"x" * 10, "more_body": True}
+        await asyncio.Event().wait()  # the rest of the body never comes
+        raise AssertionError("unreachable")
+
+    request = Request({"type": "http", "method": "PUT", "headers": []}, receive)
+    bridge = _BodyBridge(request)
+    consumed: list[bytes] = []
+
+    def consume(chunks: object) -> int:
+        for chunk in chunks:  # type: ignore[attr-defined]
+            consumed.append(chunk)
+        return len(consumed)
+
+    feeding = asyncio.ensure_future(bridge.feed(consume))
+    await first.wait()
+    await asyncio.sleep(0.05)
+    readers = [
+        t
+        for t in asyncio.all_tasks()
+        if t is not feeding and "_produce" in repr(t.get_coro())
+    ]
+    assert len(readers) == 1
+    readers[0].cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(feeding, timeout=10)
+    assert consumed == []  # the first batch was still being gathered
