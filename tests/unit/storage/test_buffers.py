@@ -112,3 +112,29 @@ def test_threads_taking_at_once_never_share_a_buffer() -> None:
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_driver_reads_keep_only_full_pieces_in_the_pool(tmp_path: object) -> None:
+    # The last, shorter piece of a read is a buffer of its own: odd sizes
+    # would otherwise take the pool's places and pin their memory.
+    from pathlib import Path
+
+    from seawall.oci.digest import Digest
+    from seawall.storage.buffers import CHUNKS
+    from seawall.storage.drivers.filesystem import FilesystemBlobStore
+
+    piece, tail = 256 * 1024, 100 * 1024 + 3
+    store = FilesystemBlobStore(Path(str(tmp_path)))
+    data = bytes(range(256)) * ((2 * piece + tail) // 256) + b"x" * (
+        (2 * piece + tail) % 256
+    )
+    writer = store.writer()
+    writer.write(data)
+    digest = writer.commit(Digest.of(data))
+
+    pieces = list(store.read(digest, piece=piece))
+
+    assert [len(p) for p in pieces] == [piece, piece, tail]
+    assert b"".join(pieces) == data
+    assert any(kept is pieces[0] for kept in CHUNKS._ring)
+    assert not any(kept is pieces[-1] for kept in CHUNKS._ring)

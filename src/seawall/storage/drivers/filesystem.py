@@ -111,10 +111,11 @@ def _stream(
     """Read lazily: the file is opened on the first ``next`` and always closed.
 
     Every piece but the last is ``piece`` bytes (a short read is completed).
-    Pieces are read into buffers from the process's pool
+    Full pieces are read into buffers from the process's pool
     (:data:`~seawall.storage.buffers.CHUNKS`), which fills a buffer again only
     once nothing refers to it: a fresh MiB costs page faults and zeroing on
-    every read, about as much as the read itself.
+    every read, about as much as the read itself. The shorter last piece gets
+    a buffer of its own, so that odd sizes never take the pool's places.
     """
     try:
         fh = path.open("rb", buffering=0)
@@ -124,7 +125,7 @@ def _stream(
         fh.seek(offset)
         while remaining > 0:
             want = min(piece, remaining)
-            data = CHUNKS.take(want)
+            data = CHUNKS.take(want) if want == piece else bytearray(want)
             with memoryview(data) as view:
                 got = 0
                 while got < want and (count := fh.readinto(view[got:])):
