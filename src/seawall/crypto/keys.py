@@ -365,9 +365,13 @@ class KeyManager:
                     )
                     .values(next_rotation=now + period * 86400)
                 ).rowcount
-            if claimed:
+            if not claimed:
+                continue
+            try:
                 self.rotate_key(key_id, "AUTOMATIC")
-                rotated.append(key_id)
+            except KeyStateConflict:
+                continue  # disabled since it was found due: its date moved on
+            rotated.append(key_id)
         return rotated
 
     def _set_rotation(

@@ -14,7 +14,7 @@ from seawall.crypto.errors import (
     KeyStateConflict,
     KeyUnavailable,
 )
-from seawall.crypto.keys import DEFAULT_ALIAS, KeyManager
+from seawall.crypto.keys import DEFAULT_ALIAS, KeyManager, KeyRotation
 from seawall.crypto.objects import SealedObjects
 from seawall.crypto.rewrap import rewrap_all, rewrap_pending
 from seawall.errors import InvalidInput, Unavailable
@@ -204,3 +204,28 @@ def test_rotation_settings_are_checked(keys: KeyManager, clock: Clock) -> None:
     keys.disable_key(key.key_id)
     with pytest.raises(KeyStateConflict, match="it is Disabled"):
         keys.enable_key_rotation(key.key_id)
+
+
+def test_a_key_disabled_while_due_is_skipped_not_fatal(
+    engine: Engine, clock: Clock
+) -> None:
+    class DisablingFirst(KeyManager):
+        def rotate_key(self, ref: str, rotation_type: str = "ON_DEMAND") -> KeyRotation:
+            if ref == first.key_id:
+                self.disable_key(ref)  # another process got there in between
+            return super().rotate_key(ref, rotation_type)
+
+    keys = DisablingFirst(
+        engine,
+        bytes(range(32)),
+        region="eu-west-1",
+        account_id="123456789012",
+        clock=clock,
+    )
+    first, second = keys.create_key("a"), keys.create_key("b")
+    for key in (first, second):
+        keys.enable_key_rotation(key.key_id, 90)
+    clock.now += 90 * 86400
+
+    assert keys.rotate_due_keys() == [second.key_id]
+    assert keys.describe_key(first.key_id).current_version == 1
