@@ -139,7 +139,7 @@ class Options:
 
     @property
     def command(self) -> str:
-        flags = " --tls --no-sweep" if self.tls else ""
+        flags = (" --tls" if self.tls else "") + ("" if self.sweep else " --no-sweep")
         return COMMAND + flags
 
 

@@ -40,8 +40,8 @@ _READERS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="seawall-pull")
 
 # TODO(seawall): blob GETs copy every byte through user space (read, then
 # transport.write), about 0.3 ms of CPU per MiB here; distribution
-# sendfile()s. (Seawall pulls faster all the same, 1.57x in
-# docs/benchmarks.md, but the copy is CPU a busy node could use.) Zero-copy
+# sendfile()s. (Seawall pulls faster all the same, see the Registry section
+# of docs/benchmarks.md, but the copy is CPU a busy node could use.) Zero-copy
 # for unencrypted blobs needs the ASGI "http.response.pathsend" extension
 # (Starlette's FileResponse uses it) from a server that offers it; uvicorn
 # does not.
